@@ -1,0 +1,16 @@
+//! Kinlink's domain: the pure types and rules every other layer builds on — roles, the access
+//! policy, account rules, the audit chain's hashing and second-factor codes.
+//!
+//! Nothing here does I/O, async or SQL: a rule lives here so that it is decided once and can be
+//! tested as a table, never re-checked ad hoc in a handler.
+
+pub mod account;
+pub mod audit;
+pub mod clock;
+pub mod policy;
+pub mod role;
+pub mod secret;
+pub mod totp;
+
+pub use clock::{Clock, SystemClock, Timestamp};
+pub use role::{AgencyKind, Role};

@@ -1,0 +1,529 @@
+//! The policy: the one place that answers "may this actor do this to this thing?".
+//!
+//! Handlers never decide access. They describe what is asked as an [`Action`] and call
+//! [`authorize`]; what they get back is a [`Permit`], which only this module can make and which
+//! the store asks for before it changes anything on someone's behalf. The table test at the
+//! bottom is the specification: every role × every action × own agency / other agency / self.
+
+use crate::role::{AgencyKind, Role};
+use std::fmt;
+
+pub type AgencyId = i64;
+pub type UserId = i64;
+
+/// Who is asking: a signed-in user, or an API token acting for its agency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: UserId,
+    pub role: Role,
+    pub agency_id: AgencyId,
+}
+
+/// The user an administrative action is aimed at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TargetUser {
+    pub user_id: UserId,
+    pub role: Role,
+    pub agency_id: AgencyId,
+    pub agency_kind: AgencyKind,
+}
+
+/// Everything one can ask to do. Each variant carries what the decision depends on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// See one's own dashboard, change one's own password, enrol a second factor.
+    UseOwnAccount,
+    ListUsers {
+        agency: AgencyId,
+    },
+    CreateUser {
+        agency: AgencyId,
+        agency_kind: AgencyKind,
+        role: Role,
+    },
+    ChangeRole {
+        target: TargetUser,
+        to: Role,
+    },
+    /// Disable or re-enable an account.
+    DisableUser {
+        target: TargetUser,
+    },
+    ResetSecondFactor {
+        target: TargetUser,
+    },
+    ViewAgencies,
+    ManageAgencies,
+    ManageAgencySettings {
+        agency: AgencyId,
+    },
+    ManageRegisterSettings,
+    ViewAuditLog {
+        scope: AuditScope,
+    },
+    ManageApiTokens {
+        agency: AgencyId,
+    },
+}
+
+/// How much of the audit log a reader may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditScope {
+    All,
+    Agency(AgencyId),
+}
+
+/// Proof that [`authorize`] allowed an action. Only this module can make one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Permit {
+    actor: Option<Actor>,
+    action: Action,
+}
+
+impl Permit {
+    /// The person allowed, or `None` for the operator at the command line.
+    pub fn actor(&self) -> Option<Actor> {
+        self.actor
+    }
+    pub fn action(&self) -> Action {
+        self.action
+    }
+
+    /// Whoever runs `kinlink` on the server already holds the database's credentials, so the
+    /// command line acts without a person's role; what it does is still audited.
+    pub fn for_operator(action: Action) -> Permit {
+        Permit {
+            actor: None,
+            action,
+        }
+    }
+}
+
+/// Why an action was refused: the rule that was broken, in words a user can read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Denied {
+    #[error("only administrators can do this")]
+    NotAnAdministrator,
+    #[error("only register administrators can do this")]
+    NotRegisterAdmin,
+    #[error("you can only do this for your own agency")]
+    OtherAgency,
+    #[error("you cannot do this to your own account")]
+    OwnAccount,
+    #[error("this role cannot be given here")]
+    RoleNotAssignable,
+    #[error("adopter accounts are set up with their household, not here")]
+    AdopterAccount,
+}
+
+impl Denied {
+    /// A stable code for the JSON API.
+    pub fn code(self) -> &'static str {
+        match self {
+            Denied::NotAnAdministrator => "not_an_administrator",
+            Denied::NotRegisterAdmin => "not_register_admin",
+            Denied::OtherAgency => "other_agency",
+            Denied::OwnAccount => "own_account",
+            Denied::RoleNotAssignable => "role_not_assignable",
+            Denied::AdopterAccount => "adopter_account",
+        }
+    }
+}
+
+/// The one decision function.
+pub fn authorize(actor: Actor, action: Action) -> Result<Permit, Denied> {
+    decide(actor, action).map(|()| Permit {
+        actor: Some(actor),
+        action,
+    })
+}
+
+/// Whether an action would be allowed, for showing or hiding a link or button.
+pub fn allows(actor: Actor, action: Action) -> bool {
+    decide(actor, action).is_ok()
+}
+
+/// The widest audit scope this actor may read, if any.
+pub fn audit_scope(actor: Actor) -> Option<AuditScope> {
+    match actor.role {
+        Role::RegisterAdmin => Some(AuditScope::All),
+        Role::AgencyAdmin => Some(AuditScope::Agency(actor.agency_id)),
+        _ => None,
+    }
+}
+
+/// The roles an administrator may give in an agency of this kind.
+pub fn assignable_roles(actor: Actor, agency_kind: AgencyKind) -> Vec<Role> {
+    Role::ALL
+        .into_iter()
+        .filter(|&role| role_assignable(actor.role, agency_kind, role).is_ok())
+        .collect()
+}
+
+fn decide(actor: Actor, action: Action) -> Result<(), Denied> {
+    use Action::*;
+    match action {
+        UseOwnAccount => Ok(()),
+        ListUsers { agency } | ManageApiTokens { agency } | ManageAgencySettings { agency } => {
+            admin_of(actor, agency)
+        }
+        CreateUser {
+            agency,
+            agency_kind,
+            role,
+        } => {
+            admin_of(actor, agency)?;
+            role_assignable(actor.role, agency_kind, role)
+        }
+        ChangeRole { target, to } => {
+            manage_target(actor, target)?;
+            if target.role == Role::Adopter || to == Role::Adopter {
+                return Err(Denied::AdopterAccount);
+            }
+            role_assignable(actor.role, target.agency_kind, target.role)?;
+            role_assignable(actor.role, target.agency_kind, to)
+        }
+        DisableUser { target } | ResetSecondFactor { target } => {
+            manage_target(actor, target)?;
+            if target.role == Role::Adopter {
+                return Ok(());
+            }
+            role_assignable(actor.role, target.agency_kind, target.role)
+        }
+        ViewAgencies | ManageAgencies | ManageRegisterSettings => register_admin(actor),
+        ViewAuditLog { scope } => match (audit_scope(actor), scope) {
+            (Some(AuditScope::All), _) => Ok(()),
+            (Some(AuditScope::Agency(own)), AuditScope::Agency(asked)) if own == asked => Ok(()),
+            (Some(AuditScope::Agency(_)), _) => Err(Denied::OtherAgency),
+            (None, _) => Err(Denied::NotAnAdministrator),
+        },
+    }
+}
+
+fn register_admin(actor: Actor) -> Result<(), Denied> {
+    if actor.role == Role::RegisterAdmin {
+        Ok(())
+    } else {
+        Err(Denied::NotRegisterAdmin)
+    }
+}
+
+/// Register administrators administer every agency (someone has to create an agency's first
+/// administrator); agency administrators only their own.
+fn admin_of(actor: Actor, agency: AgencyId) -> Result<(), Denied> {
+    match actor.role {
+        Role::RegisterAdmin => Ok(()),
+        Role::AgencyAdmin if actor.agency_id == agency => Ok(()),
+        Role::AgencyAdmin => Err(Denied::OtherAgency),
+        _ => Err(Denied::NotAnAdministrator),
+    }
+}
+
+fn manage_target(actor: Actor, target: TargetUser) -> Result<(), Denied> {
+    admin_of(actor, target.agency_id)?;
+    // Nobody locks themselves out or lifts their own restrictions.
+    if target.user_id == actor.user_id {
+        return Err(Denied::OwnAccount);
+    }
+    Ok(())
+}
+
+fn role_assignable(admin: Role, agency_kind: AgencyKind, role: Role) -> Result<(), Denied> {
+    match (agency_kind, role) {
+        (_, Role::Adopter) => Err(Denied::AdopterAccount),
+        // The register's own team holds register administrators only, made by one of them.
+        (AgencyKind::Register, Role::RegisterAdmin) if admin == Role::RegisterAdmin => Ok(()),
+        (AgencyKind::Register, _) | (_, Role::RegisterAdmin) => Err(Denied::RoleNotAssignable),
+        _ => Ok(()),
+    }
+}
+
+impl fmt::Display for AuditScope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AuditScope::All => f.write_str("all agencies"),
+            AuditScope::Agency(id) => write!(f, "agency {id}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Role::*;
+
+    const OWN: AgencyId = 1;
+    const OTHER: AgencyId = 2;
+    const ME: UserId = 10;
+    const SOMEONE: UserId = 11;
+
+    /// Which agency or account an action is aimed at, relative to the actor.
+    #[derive(Debug, Clone, Copy)]
+    enum Aim {
+        Own,
+        Other,
+        /// One's own account (only meaningful for actions on a user).
+        Me,
+    }
+
+    fn actor(role: Role) -> Actor {
+        Actor {
+            user_id: ME,
+            role,
+            agency_id: OWN,
+        }
+    }
+
+    fn target(aim: Aim, role: Role) -> TargetUser {
+        let (user_id, agency_id) = match aim {
+            Aim::Own => (SOMEONE, OWN),
+            Aim::Other => (SOMEONE, OTHER),
+            Aim::Me => (ME, OWN),
+        };
+        TargetUser {
+            user_id,
+            role,
+            agency_id,
+            agency_kind: AgencyKind::LocalAuthority,
+        }
+    }
+
+    fn agency(aim: Aim) -> AgencyId {
+        match aim {
+            Aim::Other => OTHER,
+            _ => OWN,
+        }
+    }
+
+    fn action(name: &str, aim: Aim) -> Action {
+        match name {
+            "use own account" => Action::UseOwnAccount,
+            "list users" => Action::ListUsers {
+                agency: agency(aim),
+            },
+            "create social worker" => Action::CreateUser {
+                agency: agency(aim),
+                agency_kind: AgencyKind::LocalAuthority,
+                role: SocialWorker,
+            },
+            "create register admin" => Action::CreateUser {
+                agency: agency(aim),
+                agency_kind: AgencyKind::Register,
+                role: RegisterAdmin,
+            },
+            "create adopter" => Action::CreateUser {
+                agency: agency(aim),
+                agency_kind: AgencyKind::VoluntaryAdoptionAgency,
+                role: Adopter,
+            },
+            "make worker a manager" => Action::ChangeRole {
+                target: target(aim, SocialWorker),
+                to: TeamManager,
+            },
+            "make worker a register admin" => Action::ChangeRole {
+                target: target(aim, SocialWorker),
+                to: RegisterAdmin,
+            },
+            "disable worker" => Action::DisableUser {
+                target: target(aim, SocialWorker),
+            },
+            "disable adopter" => Action::DisableUser {
+                target: target(aim, Adopter),
+            },
+            "reset worker 2FA" => Action::ResetSecondFactor {
+                target: target(aim, SocialWorker),
+            },
+            "view agencies" => Action::ViewAgencies,
+            "manage agencies" => Action::ManageAgencies,
+            "agency settings" => Action::ManageAgencySettings {
+                agency: agency(aim),
+            },
+            "register settings" => Action::ManageRegisterSettings,
+            "audit log of agency" => Action::ViewAuditLog {
+                scope: AuditScope::Agency(agency(aim)),
+            },
+            "whole audit log" => Action::ViewAuditLog {
+                scope: AuditScope::All,
+            },
+            "api tokens" => Action::ManageApiTokens {
+                agency: agency(aim),
+            },
+            other => panic!("no such action in the table: {other}"),
+        }
+    }
+
+    // Y = allowed, n = refused. Columns: own agency, other agency, own account.
+    // Roles, in order: register_admin, agency_admin, team_manager, social_worker,
+    // family_finder, business_support, adopter.
+    const TABLE: &[(&str, [&str; 7])] = &[
+        (
+            "use own account",
+            ["YYY", "YYY", "YYY", "YYY", "YYY", "YYY", "YYY"],
+        ),
+        (
+            "list users",
+            ["YYY", "YnY", "nnn", "nnn", "nnn", "nnn", "nnn"],
+        ),
+        (
+            "create social worker",
+            ["YYY", "YnY", "nnn", "nnn", "nnn", "nnn", "nnn"],
+        ),
+        (
+            "create register admin",
+            ["YYY", "nnn", "nnn", "nnn", "nnn", "nnn", "nnn"],
+        ),
+        (
+            "create adopter",
+            ["nnn", "nnn", "nnn", "nnn", "nnn", "nnn", "nnn"],
+        ),
+        (
+            "make worker a manager",
+            ["YYn", "Ynn", "nnn", "nnn", "nnn", "nnn", "nnn"],
+        ),
+        (
+            "make worker a register admin",
+            ["nnn", "nnn", "nnn", "nnn", "nnn", "nnn", "nnn"],
+        ),
+        (
+            "disable worker",
+            ["YYn", "Ynn", "nnn", "nnn", "nnn", "nnn", "nnn"],
+        ),
+        (
+            "disable adopter",
+            ["YYn", "Ynn", "nnn", "nnn", "nnn", "nnn", "nnn"],
+        ),
+        (
+            "reset worker 2FA",
+            ["YYn", "Ynn", "nnn", "nnn", "nnn", "nnn", "nnn"],
+        ),
+        (
+            "view agencies",
+            ["YYY", "nnn", "nnn", "nnn", "nnn", "nnn", "nnn"],
+        ),
+        (
+            "manage agencies",
+            ["YYY", "nnn", "nnn", "nnn", "nnn", "nnn", "nnn"],
+        ),
+        (
+            "agency settings",
+            ["YYY", "YnY", "nnn", "nnn", "nnn", "nnn", "nnn"],
+        ),
+        (
+            "register settings",
+            ["YYY", "nnn", "nnn", "nnn", "nnn", "nnn", "nnn"],
+        ),
+        (
+            "audit log of agency",
+            ["YYY", "YnY", "nnn", "nnn", "nnn", "nnn", "nnn"],
+        ),
+        (
+            "whole audit log",
+            ["YYY", "nnn", "nnn", "nnn", "nnn", "nnn", "nnn"],
+        ),
+        (
+            "api tokens",
+            ["YYY", "YnY", "nnn", "nnn", "nnn", "nnn", "nnn"],
+        ),
+    ];
+
+    #[test]
+    fn the_policy_table() {
+        let mut failures = Vec::new();
+        for (name, per_role) in TABLE {
+            for (role, cells) in Role::ALL.into_iter().zip(per_role) {
+                for (aim, cell) in [Aim::Own, Aim::Other, Aim::Me]
+                    .into_iter()
+                    .zip(cells.chars())
+                {
+                    let expected = cell == 'Y';
+                    let got = authorize(actor(role), action(name, aim));
+                    if got.is_ok() != expected {
+                        failures.push(format!(
+                            "{role} / {name} / {aim:?}: expected {cell}, got {got:?}"
+                        ));
+                    }
+                }
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "policy differs from its table:\n{}",
+            failures.join("\n")
+        );
+    }
+
+    #[test]
+    fn the_table_covers_every_action_kind() {
+        // Adding an Action variant without a row here fails to compile at the match below.
+        for (name, _) in TABLE {
+            match action(name, Aim::Own) {
+                Action::UseOwnAccount
+                | Action::ListUsers { .. }
+                | Action::CreateUser { .. }
+                | Action::ChangeRole { .. }
+                | Action::DisableUser { .. }
+                | Action::ResetSecondFactor { .. }
+                | Action::ViewAgencies
+                | Action::ManageAgencies
+                | Action::ManageAgencySettings { .. }
+                | Action::ManageRegisterSettings
+                | Action::ViewAuditLog { .. }
+                | Action::ManageApiTokens { .. } => {}
+            }
+        }
+        assert_eq!(TABLE.len(), 17);
+    }
+
+    #[test]
+    fn refusals_name_the_rule() {
+        let err = authorize(actor(AgencyAdmin), action("list users", Aim::Other));
+        assert_eq!(err, Err(Denied::OtherAgency));
+        let err = authorize(actor(AgencyAdmin), action("disable worker", Aim::Me));
+        assert_eq!(err, Err(Denied::OwnAccount));
+        assert_eq!(
+            err.map_err(|e| e.to_string()),
+            Err("you cannot do this to your own account".to_owned())
+        );
+    }
+
+    #[test]
+    fn assignable_roles_per_admin() {
+        let la = AgencyKind::LocalAuthority;
+        assert_eq!(
+            assignable_roles(actor(AgencyAdmin), la),
+            vec![
+                AgencyAdmin,
+                TeamManager,
+                SocialWorker,
+                FamilyFinder,
+                BusinessSupport
+            ]
+        );
+        assert_eq!(
+            assignable_roles(actor(RegisterAdmin), AgencyKind::Register),
+            vec![RegisterAdmin]
+        );
+        assert_eq!(
+            assignable_roles(actor(AgencyAdmin), AgencyKind::Register),
+            vec![]
+        );
+    }
+
+    #[test]
+    fn audit_scopes() {
+        assert_eq!(audit_scope(actor(RegisterAdmin)), Some(AuditScope::All));
+        assert_eq!(
+            audit_scope(actor(AgencyAdmin)),
+            Some(AuditScope::Agency(OWN))
+        );
+        for role in [
+            TeamManager,
+            SocialWorker,
+            FamilyFinder,
+            BusinessSupport,
+            Adopter,
+        ] {
+            assert_eq!(audit_scope(actor(role)), None);
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! The store's one error type.
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0}")]
+    BadUrl(String),
+    /// The database cannot be reached (or no connection came free in time).
+    #[error("the database is unavailable: {0}")]
+    Unavailable(#[source] sqlx::Error),
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness rule was broken; the code names which (e.g. `email_taken`).
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    #[error(
+        "the database schema is newer than this version of Kinlink (it has migrations {unknown:?} this binary does not know); upgrade Kinlink before using this database"
+    )]
+    SchemaNewer { unknown: Vec<i64> },
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A permit for another action was passed: a programming error, refused rather than trusted.
+    #[error("the permit given does not allow this operation")]
+    WrongPermit,
+    #[error("database error: {0}")]
+    Database(#[source] sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed => StoreError::Unavailable(e),
+            other => StoreError::Database(other),
+        }
+    }
+}
+
+impl StoreError {
+    /// Turns a unique-constraint violation into [`StoreError::Conflict`] with `code`.
+    pub(crate) fn conflict_as(self, code: &'static str) -> Self {
+        match &self {
+            StoreError::Database(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+                StoreError::Conflict(code)
+            }
+            _ => self,
+        }
+    }
+
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_))
+    }
+}

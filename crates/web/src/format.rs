@@ -1,0 +1,66 @@
+//! How times read on pages: UK time (GMT or BST), e.g. "23 November 2026, 5:14pm GMT".
+
+use kinlink_domain::Timestamp;
+use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, Weekday};
+
+/// British Summer Time runs from 01:00 UTC on the last Sunday of March to 01:00 UTC on the
+/// last Sunday of October (Summer Time Order 2002).
+fn is_bst(t: OffsetDateTime) -> bool {
+    let year = t.year();
+    let start = last_sunday_1am(year, Month::March);
+    let end = last_sunday_1am(year, Month::October);
+    match (start, end) {
+        (Some(s), Some(e)) => t >= s && t < e,
+        _ => false,
+    }
+}
+
+fn last_sunday_1am(year: i32, month: Month) -> Option<OffsetDateTime> {
+    let mut day = Date::from_calendar_date(year, month, 31).ok()?;
+    while day.weekday() != Weekday::Sunday {
+        day = day.previous_day()?;
+    }
+    Some(PrimitiveDateTime::new(day, Time::from_hms(1, 0, 0).ok()?).assume_utc())
+}
+
+pub fn uk_time(ts: Timestamp) -> String {
+    let Ok(utc) = OffsetDateTime::from_unix_timestamp(ts) else {
+        return ts.to_string();
+    };
+    let (local, zone) = if is_bst(utc) {
+        (utc + time::Duration::hours(1), "BST")
+    } else {
+        (utc, "GMT")
+    };
+    let (hour12, ampm) = match local.hour() {
+        0 => (12, "am"),
+        h @ 1..=11 => (h, "am"),
+        12 => (12, "pm"),
+        h => (h - 12, "pm"),
+    };
+    format!(
+        "{} {} {}, {}:{:02}{} {}",
+        local.day(),
+        local.month(),
+        local.year(),
+        hour12,
+        local.minute(),
+        ampm,
+        zone
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uk_time;
+
+    #[test]
+    fn winter_and_summer() {
+        assert_eq!(uk_time(1_795_454_040), "23 November 2026, 5:14pm GMT");
+        // 1 July 2026 11:00 UTC is noon in London.
+        assert_eq!(uk_time(1_782_903_600), "1 July 2026, 12:00pm BST");
+        // 29 March 2026 00:59 UTC is still GMT; 01:00 UTC is 2am BST.
+        assert_eq!(uk_time(1_774_745_940), "29 March 2026, 12:59am GMT");
+        assert_eq!(uk_time(1_774_746_000), "29 March 2026, 2:00am BST");
+    }
+}

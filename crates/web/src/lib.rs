@@ -1,0 +1,164 @@
+//! Kinlink's web service: HTML pages (askama, styled with GOV.UK Frontend), the JSON API under
+//! `/api/v1`, sessions, CSRF protection, security headers and the operational endpoints.
+//!
+//! Handlers never decide who may do what: they ask `kinlink_domain::policy` and hand its
+//! `Permit` to the store. Every page works without JavaScript.
+
+mod api;
+mod assets;
+mod auth;
+mod config;
+mod error;
+mod format;
+mod metrics;
+mod pages;
+mod security;
+mod view;
+
+pub use auth::{hash_password, random_token};
+pub use config::WebConfig;
+pub use error::WebError;
+pub use metrics::Metrics;
+
+use axum::Router;
+use axum::routing::{get, post};
+use kinlink_store::Store;
+use std::sync::Arc;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<WebConfig>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: WebConfig) -> Self {
+        Self {
+            store,
+            config: Arc::new(config),
+            metrics: Arc::new(Metrics::default()),
+        }
+    }
+}
+
+/// The whole service as one router.
+pub fn router(state: AppState) -> Router {
+    let pages = Router::new()
+        .route("/", get(pages::dashboard::show))
+        .route(
+            "/sign-in",
+            get(pages::sign_in::form).post(pages::sign_in::submit),
+        )
+        .route(
+            "/sign-in/code",
+            get(pages::sign_in::code_form).post(pages::sign_in::code_submit),
+        )
+        .route("/sign-out", post(pages::sign_in::sign_out))
+        .route("/account", get(pages::account::show))
+        .route(
+            "/account/password",
+            get(pages::account::password_form).post(pages::account::password_submit),
+        )
+        .route(
+            "/account/second-factor",
+            get(pages::account::second_factor_form).post(pages::account::second_factor_submit),
+        )
+        .route("/admin/users", get(pages::users::list))
+        .route(
+            "/admin/users/new",
+            get(pages::users::new_form).post(pages::users::new_submit),
+        )
+        .route("/admin/users/{id}", get(pages::users::show))
+        .route("/admin/users/{id}/role", post(pages::users::change_role))
+        .route("/admin/users/{id}/disable", post(pages::users::disable))
+        .route("/admin/users/{id}/enable", post(pages::users::enable))
+        .route(
+            "/admin/users/{id}/reset-second-factor",
+            post(pages::users::reset_second_factor),
+        )
+        .route("/admin/agencies", get(pages::agencies::list))
+        .route(
+            "/admin/agencies/new",
+            get(pages::agencies::new_form).post(pages::agencies::new_submit),
+        )
+        .route(
+            "/admin/agencies/{id}/settings",
+            get(pages::agencies::settings_form).post(pages::agencies::settings_submit),
+        )
+        .route(
+            "/admin/register-settings",
+            get(pages::register::settings_form).post(pages::register::settings_submit),
+        )
+        .route("/admin/audit", get(pages::audit::list))
+        .route(
+            "/admin/api-tokens",
+            get(pages::tokens::list).post(pages::tokens::create),
+        )
+        .route("/admin/api-tokens/{id}/revoke", post(pages::tokens::revoke));
+
+    Router::new()
+        .merge(pages)
+        .nest("/api/v1", api::router())
+        .route("/assets/{file}", get(assets::serve))
+        .route("/healthz", get(pages::ops::healthz))
+        .route("/readyz", get(pages::ops::readyz))
+        .route("/metrics", get(pages::ops::metrics))
+        .fallback(pages::ops::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::csrf,
+        ))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            state.config.max_body_bytes,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::record,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
+        ))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            error::panic_response,
+        ))
+        .with_state(state)
+}
+
+/// The routes that change something, with a sample path, for tests that try each one.
+pub const STATE_CHANGING_ROUTES: &[&str] = &[
+    "/sign-in",
+    "/sign-in/code",
+    "/sign-out",
+    "/account/password",
+    "/account/second-factor",
+    "/admin/users/new",
+    "/admin/users/1/role",
+    "/admin/users/1/disable",
+    "/admin/users/1/enable",
+    "/admin/users/1/reset-second-factor",
+    "/admin/agencies/new",
+    "/admin/agencies/1/settings",
+    "/admin/register-settings",
+    "/admin/api-tokens",
+    "/admin/api-tokens/1/revoke",
+];
+
+/// Every page a signed-in person can ask for, with a sample path.
+pub const PAGES: &[&str] = &[
+    "/",
+    "/account",
+    "/account/password",
+    "/account/second-factor",
+    "/admin/users",
+    "/admin/users/new",
+    "/admin/users/1",
+    "/admin/agencies",
+    "/admin/agencies/new",
+    "/admin/agencies/1/settings",
+    "/admin/register-settings",
+    "/admin/audit",
+    "/admin/api-tokens",
+];
