@@ -253,7 +253,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Serve(args) => {
             let store = resolved.store().await?;
             migrate(&store).await?;
-            serve::run(store, &resolved, resolved.listen(args)?).await?;
+            serve::run(store, &resolved, resolved.listen(args)?, |bound| {
+                println!("Kinlink is serving at http://{bound}/")
+            })
+            .await?;
         }
         Command::Migrate => {
             let store = resolved.store().await?;
@@ -268,9 +271,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             let store = resolved.store().await?;
             migrate(&store).await?;
             let loaded = demo::load_if_empty(&store).await?;
-            let listen = resolved.listen(args)?;
-            demo::print_logins(listen, loaded);
-            serve::run(store, &resolved, listen).await?;
+            serve::run(store, &resolved, resolved.listen(args)?, |bound| {
+                demo::print_logins(bound, loaded)
+            })
+            .await?;
         }
         Command::User(UserCommand::Add(args)) => {
             let store = resolved.store().await?;

@@ -32,13 +32,23 @@ pub fn web_config(resolved: &Resolved, listen: SocketAddr) -> Result<WebConfig, 
     })
 }
 
-pub async fn run(store: Store, resolved: &Resolved, listen: SocketAddr) -> Result<(), CliError> {
+/// Serves until SIGTERM or Ctrl-C. `on_ready` gets the bound address (useful with port 0).
+pub async fn run(
+    store: Store,
+    resolved: &Resolved,
+    listen: SocketAddr,
+    on_ready: impl FnOnce(SocketAddr),
+) -> Result<(), CliError> {
     let config = web_config(resolved, listen)?;
     let state = AppState::new(store.clone(), config);
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| CliError::Message(format!("cannot listen on {listen}: {e}")))?;
-    tracing::info!(%listen, backend = store.backend_name(), "Kinlink is serving");
+    let bound = listener
+        .local_addr()
+        .map_err(|e| CliError::Message(format!("cannot listen on {listen}: {e}")))?;
+    tracing::info!(listen = %bound, backend = store.backend_name(), "Kinlink is serving");
+    on_ready(bound);
     axum::serve(
         listener,
         kinlink_web::router(state).into_make_service_with_connect_info::<SocketAddr>(),

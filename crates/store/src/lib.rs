@@ -682,9 +682,9 @@ impl Store {
         since: Timestamp,
     ) -> Result<(i64, i64), StoreError> {
         Ok(with_pool!(self, pool => {
-            let by_email: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_failures WHERE email = $1 AND at >= $2")
+            let by_email: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_failures WHERE email = $1 AND at > $2")
                 .bind(email).bind(since).fetch_one(pool).await?;
-            let by_ip: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_failures WHERE ip = $1 AND at >= $2")
+            let by_ip: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_failures WHERE ip = $1 AND at > $2")
                 .bind(origin).bind(since).fetch_one(pool).await?;
             (by_email, by_ip)
         }))

@@ -1,0 +1,369 @@
+//! A test client for the real router: a fresh database per test, an injected clock, and a
+//! "browser" that keeps cookies and sends each form's CSRF token like a real one would.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{Method, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use kinlink_domain::clock::ManualClock;
+use kinlink_domain::policy::{Action, Permit};
+use kinlink_domain::secret::Secret;
+use kinlink_domain::{AgencyKind, Role};
+use kinlink_store::testing::TestDb;
+use kinlink_store::{Agency, NewAgency, NewUser, Store, User, Who};
+use kinlink_web::{AppState, WebConfig};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::sync::OnceCell;
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = "kinlink-demo-2026";
+pub const START: i64 = 1_795_454_040; // 23 November 2026, 17:14 UTC
+
+pub struct App {
+    pub router: Router,
+    pub store: Store,
+    pub clock: Arc<ManualClock>,
+    pub north: Agency,
+    pub south: Agency,
+    pub register: Agency,
+    _db: TestDb,
+}
+
+async fn password_hash() -> Secret {
+    static HASH: OnceCell<Secret> = OnceCell::const_new();
+    HASH.get_or_init(|| async { kinlink_web::hash_password(PASSWORD.into()).await.unwrap() })
+        .await
+        .clone()
+}
+
+/// The people every test starts with: one per role, as in the demo.
+pub const PEOPLE: &[(&str, Role, &str)] = &[
+    (
+        "register.admin@register.example",
+        Role::RegisterAdmin,
+        "register",
+    ),
+    (
+        "agency.admin@northshire.example",
+        Role::AgencyAdmin,
+        "north",
+    ),
+    (
+        "team.manager@northshire.example",
+        Role::TeamManager,
+        "north",
+    ),
+    (
+        "social.worker@northshire.example",
+        Role::SocialWorker,
+        "north",
+    ),
+    (
+        "family.finder@northshire.example",
+        Role::FamilyFinder,
+        "north",
+    ),
+    (
+        "business.support@northshire.example",
+        Role::BusinessSupport,
+        "north",
+    ),
+    ("agency.admin@southvale.example", Role::AgencyAdmin, "south"),
+    (
+        "social.worker@southvale.example",
+        Role::SocialWorker,
+        "south",
+    ),
+    ("adopter@southvale.example", Role::Adopter, "south"),
+];
+
+impl App {
+    pub async fn sqlite() -> App {
+        Self::on(
+            TestDb::sqlite(),
+            WebConfig {
+                secure_cookies: false,
+                ..WebConfig::default()
+            },
+        )
+        .await
+    }
+
+    pub async fn postgres() -> Option<App> {
+        let db = TestDb::postgres().await?;
+        Some(
+            Self::on(
+                db,
+                WebConfig {
+                    secure_cookies: false,
+                    ..WebConfig::default()
+                },
+            )
+            .await,
+        )
+    }
+
+    pub async fn with_config(config: WebConfig) -> App {
+        Self::on(TestDb::sqlite(), config).await
+    }
+
+    pub async fn on(db: TestDb, config: WebConfig) -> App {
+        let clock = Arc::new(ManualClock::at(START));
+        let store = db.store(clock.clone()).await;
+        let op = Who::operator();
+        let agency = |name: &str, kind, region: &str| NewAgency {
+            name: name.into(),
+            kind,
+            region: region.into(),
+            mfa_required: false,
+        };
+        let permit = Permit::for_operator(Action::ManageAgencies);
+        let north = store
+            .create_agency(
+                &permit,
+                &op,
+                &agency(
+                    "Northshire Council",
+                    AgencyKind::LocalAuthority,
+                    "North West",
+                ),
+            )
+            .await
+            .unwrap();
+        let south = store
+            .create_agency(
+                &permit,
+                &op,
+                &agency(
+                    "Southvale Adoption Agency",
+                    AgencyKind::VoluntaryAdoptionAgency,
+                    "South East",
+                ),
+            )
+            .await
+            .unwrap();
+        let register = store
+            .create_agency(
+                &permit,
+                &op,
+                &agency("The Adoption Register", AgencyKind::Register, "England"),
+            )
+            .await
+            .unwrap();
+        let household = store
+            .create_household(&op, south.id, "Robin and Kit Ashdown")
+            .await
+            .unwrap();
+        let hash = password_hash().await;
+        for (email, role, which) in PEOPLE {
+            let a = match *which {
+                "north" => &north,
+                "south" => &south,
+                _ => &register,
+            };
+            let new = NewUser {
+                email: (*email).into(),
+                name: format!("{} Tester", role.label().split_whitespace().next().unwrap()),
+                role: *role,
+                agency_id: a.id,
+                household_id: (*role == Role::Adopter).then_some(household),
+                password_hash: hash.clone(),
+            };
+            let permit = Permit::for_operator(Action::CreateUser {
+                agency: a.id,
+                agency_kind: a.kind,
+                role: *role,
+            });
+            store.create_user(&permit, &op, &new).await.unwrap();
+        }
+        let router = kinlink_web::router(AppState::new(store.clone(), config));
+        App {
+            router,
+            store,
+            clock,
+            north,
+            south,
+            register,
+            _db: db,
+        }
+    }
+
+    pub fn browser(&self) -> Browser<'_> {
+        Browser {
+            app: self,
+            cookies: HashMap::new(),
+            csrf: None,
+            ip: "192.0.2.10".parse().unwrap(),
+        }
+    }
+
+    pub async fn user(&self, email: &str) -> User {
+        self.store.user_by_email(email).await.unwrap().unwrap()
+    }
+
+    pub async fn audit_count(&self) -> i64 {
+        self.store.audit_head().await.unwrap().seq
+    }
+
+    pub async fn last_audit_action(&self) -> String {
+        let permit = Permit::for_operator(Action::ViewAuditLog {
+            scope: kinlink_domain::policy::AuditScope::All,
+        });
+        self.store
+            .audit_entries(&permit, None, 1)
+            .await
+            .unwrap()
+            .remove(0)
+            .event
+            .action
+    }
+}
+
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl Response {
+    pub fn location(&self) -> &str {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+    /// The page's main heading text.
+    pub fn h1(&self) -> String {
+        let start = self
+            .body
+            .find("<h1")
+            .map(|i| i + self.body[i..].find('>').unwrap() + 1)
+            .unwrap_or(0);
+        let end = self.body[start..]
+            .find("</h1>")
+            .map(|i| start + i)
+            .unwrap_or(start);
+        self.body[start..end].trim().to_owned()
+    }
+    pub fn has_error_summary(&self) -> bool {
+        self.body.contains("govuk-error-summary") && self.body.contains("There is a problem")
+    }
+}
+
+pub struct Browser<'a> {
+    pub app: &'a App,
+    pub cookies: HashMap<String, String>,
+    pub csrf: Option<String>,
+    pub ip: std::net::IpAddr,
+}
+
+impl Browser<'_> {
+    pub async fn request(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Option<String>,
+        extra: &[(&str, &str)],
+    ) -> Response {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::HOST, "kinlink.test");
+        if !self.cookies.is_empty() {
+            let c: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            req = req.header(header::COOKIE, c.join("; "));
+        }
+        if body.is_some() {
+            req = req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        }
+        for (k, v) in extra {
+            req = req.header(*k, *v);
+        }
+        let mut req = req
+            .body(body.map(Body::from).unwrap_or_else(Body::empty))
+            .unwrap();
+        req.extensions_mut()
+            .insert(ConnectInfo(SocketAddr::new(self.ip, 40000)));
+        let res = self.app.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        for v in headers.get_all(header::SET_COOKIE) {
+            let v = v.to_str().unwrap();
+            let (pair, attrs) = v.split_once(';').unwrap_or((v, ""));
+            let (k, val) = pair.split_once('=').unwrap();
+            if attrs.contains("Max-Age=0") {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_owned(), val.to_owned());
+            }
+        }
+        let body = String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec())
+            .unwrap();
+        if let Some(token) = find_csrf(&body) {
+            self.csrf = Some(token);
+        }
+        Response {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Response {
+        self.request(Method::GET, path, None, &[]).await
+    }
+
+    /// Posts a form as a browser would, with the CSRF token from the last page.
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        let token = self.csrf.clone().unwrap_or_default();
+        all.push(("csrf_token", &token));
+        let body = serde_urlencoded::to_string(&all).unwrap();
+        self.request(Method::POST, path, Some(body), &[]).await
+    }
+
+    /// Posts a form without any CSRF token.
+    pub async fn post_without_token(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let body = serde_urlencoded::to_string(fields).unwrap();
+        self.request(Method::POST, path, Some(body), &[]).await
+    }
+
+    pub async fn sign_in_with(&mut self, email: &str, password: &str) -> Response {
+        self.get("/sign-in").await;
+        self.post("/sign-in", &[("email", email), ("password", password)])
+            .await
+    }
+
+    /// Signs in and lands on the dashboard.
+    pub async fn sign_in(&mut self, email: &str) {
+        let res = self.sign_in_with(email, PASSWORD).await;
+        assert_eq!(
+            res.status,
+            StatusCode::SEE_OTHER,
+            "sign-in of {email} failed: {}",
+            res.body
+        );
+        assert_eq!(res.location(), "/");
+        let home = self.get("/").await;
+        assert_eq!(home.status, StatusCode::OK);
+    }
+}
+
+fn find_csrf(html: &str) -> Option<String> {
+    let marker = "name=\"csrf_token\" value=\"";
+    let i = html.find(marker)? + marker.len();
+    let j = html[i..].find('"')?;
+    Some(html[i..i + j].to_owned())
+}
