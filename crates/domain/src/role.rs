@@ -137,6 +137,20 @@ impl FromStr for AgencyKind {
     }
 }
 
+impl TryFrom<String> for Role {
+    type Error = UnknownRole;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl TryFrom<String> for AgencyKind {
+    type Error = UnknownAgencyKind;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,19 +168,5 @@ mod tests {
         for kind in AgencyKind::ALL {
             assert_eq!(kind.as_str().parse::<AgencyKind>(), Ok(kind));
         }
-    }
-}
-
-impl TryFrom<String> for Role {
-    type Error = UnknownRole;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
-    }
-}
-
-impl TryFrom<String> for AgencyKind {
-    type Error = UnknownAgencyKind;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
     }
 }

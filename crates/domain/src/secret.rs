@@ -30,6 +30,12 @@ impl<'de> serde::Deserialize<'de> for Secret {
     }
 }
 
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Secret(value)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -39,11 +45,5 @@ mod tests {
         let s = Secret::new("hunter2-hunter2");
         assert_eq!(format!("{s:?}"), "[redacted]");
         assert!(!format!("{:?}", Some(&s)).contains("hunter2"));
-    }
-}
-
-impl From<String> for Secret {
-    fn from(value: String) -> Self {
-        Secret(value)
     }
 }

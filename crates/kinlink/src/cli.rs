@@ -59,6 +59,9 @@ pub enum Command {
     Migrate,
     /// Create (or reuse) a demo database with demo agencies and users, print the sign-ins, and serve.
     Demo(ServeArgs),
+    /// Manage agencies (e.g. the register's own team, on a new database).
+    #[command(subcommand)]
+    Agency(AgencyCommand),
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
@@ -72,6 +75,27 @@ pub struct ServeArgs {
     /// Address and port to listen on.
     #[arg(long, env = "KINLINK_LISTEN", value_name = "ADDR:PORT")]
     pub listen: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AgencyCommand {
+    /// Add an agency.
+    Add(AgencyAddArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AgencyAddArgs {
+    #[arg(long)]
+    pub name: String,
+    /// local_authority, regional_adoption_agency, voluntary_adoption_agency or register.
+    #[arg(long)]
+    pub kind: String,
+    /// The region it works in, e.g. "North West".
+    #[arg(long)]
+    pub region: String,
+    /// Staff must use an authenticator app to sign in.
+    #[arg(long)]
+    pub mfa_required: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -162,10 +186,10 @@ impl Resolved {
     /// SQLite a key file made once in the data folder. PostgreSQL deployments run several
     /// instances, which must share one key, so there it must be configured.
     fn audit_key(&self) -> Result<AuditKey, CliError> {
-        if let Ok(key) = std::env::var("KINLINK_AUDIT_KEY") {
-            if !key.is_empty() {
-                return Ok(AuditKey::new(Secret::new(key)));
-            }
+        if let Ok(key) = std::env::var("KINLINK_AUDIT_KEY")
+            && !key.is_empty()
+        {
+            return Ok(AuditKey::new(Secret::new(key)));
         }
         if let Some(key) = &self.file.audit_key {
             return Ok(AuditKey::new(key.clone()));
@@ -179,12 +203,12 @@ impl Resolved {
     }
 
     pub async fn store(&self) -> Result<Store, CliError> {
-        if let Some(path) = self.database_url.strip_prefix("sqlite://").map(Path::new) {
-            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent).map_err(|e| {
-                    CliError::Message(format!("cannot create {}: {e}", parent.display()))
-                })?;
-            }
+        if let Some(path) = self.database_url.strip_prefix("sqlite://").map(Path::new)
+            && let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                CliError::Message(format!("cannot create {}: {e}", parent.display()))
+            })?;
         }
         let options = StoreOptions {
             max_connections: self.file.database.max_connections.unwrap_or(10),
@@ -276,6 +300,11 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             })
             .await?;
         }
+        Command::Agency(AgencyCommand::Add(args)) => {
+            let store = resolved.store().await?;
+            migrate(&store).await?;
+            add_agency(&store, args).await?;
+        }
         Command::User(UserCommand::Add(args)) => {
             let store = resolved.store().await?;
             migrate(&store).await?;
@@ -356,7 +385,7 @@ async fn add_user(store: &Store, args: &UserAddArgs) -> Result<(), CliError> {
         (text, false)
     } else {
         (
-            kinlink_web::random_token().map_err(|e| CliError::Message(e.to_string()))?,
+            kinlink_web::generated_password().map_err(|e| CliError::Message(e.to_string()))?,
             true,
         )
     };
@@ -395,6 +424,47 @@ async fn add_user(store: &Store, args: &UserAddArgs) -> Result<(), CliError> {
     if generated {
         println!("Password (shown once): {password}");
     }
+    Ok(())
+}
+
+async fn add_agency(store: &Store, args: &AgencyAddArgs) -> Result<(), CliError> {
+    let kind: kinlink_domain::AgencyKind = args
+        .kind
+        .parse()
+        .map_err(|e: kinlink_domain::role::UnknownAgencyKind| CliError::Message(e.to_string()))?;
+    let (name, region) = (args.name.trim(), args.region.trim());
+    if name.is_empty() || region.is_empty() {
+        return Err(CliError::Message(
+            "give the agency's --name and --region".into(),
+        ));
+    }
+    let new = kinlink_store::NewAgency {
+        name: name.to_owned(),
+        kind,
+        region: region.to_owned(),
+        mfa_required: args.mfa_required,
+    };
+    let agency = match store
+        .create_agency(
+            &Permit::for_operator(Action::ManageAgencies),
+            &Who::operator(),
+            &new,
+        )
+        .await
+    {
+        Err(StoreError::Conflict(_)) => {
+            return Err(CliError::Message(format!(
+                "an agency called \"{name}\" already exists"
+            )));
+        }
+        other => other?,
+    };
+    println!(
+        "Added agency {} ({}), number {}.",
+        agency.name,
+        agency.kind.label(),
+        agency.id
+    );
     Ok(())
 }
 

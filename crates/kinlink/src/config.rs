@@ -127,3 +127,45 @@ impl FileConfig {
 pub fn parse_listen(raw: &str) -> Result<SocketAddr, ConfigError> {
     raw.parse().map_err(|_| ConfigError::Value(format!("--listen must be an address and port like 127.0.0.1:8080 or 0.0.0.0:8080, not \"{raw}\"")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_configuration_is_valid_and_states_the_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../kinlink.example.toml");
+        let c = FileConfig::load(Some(&path)).expect("example config loads");
+        assert_eq!(c.session_limits().ok(), Some(SessionLimits::default()));
+        assert_eq!(c.throttle().ok(), Some(Throttle::default()));
+        assert_eq!(c.listen.as_deref(), Some("127.0.0.1:8080"));
+        assert_eq!(c.max_body_kib, Some(64));
+        assert_eq!(c.database.max_connections, Some(10));
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_by_name() {
+        let dir = std::env::temp_dir().join(format!("kinlink-config-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("k.toml");
+        std::fs::write(&path, "colour = \"blue\"\n").expect("write");
+        let err = FileConfig::load(Some(&path))
+            .expect_err("refused")
+            .to_string();
+        assert!(err.contains("colour"), "{err}");
+        std::fs::write(&path, "[sessions]\nidle_minutes = 0\n").expect("write");
+        assert!(
+            FileConfig::load(Some(&path))
+                .expect("parses")
+                .session_limits()
+                .is_err()
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn secrets_are_not_printed() {
+        let c: FileConfig = toml::from_str("audit_key = \"very-secret-key\"").expect("parses");
+        assert!(!format!("{c:?}").contains("very-secret-key"));
+    }
+}

@@ -752,10 +752,12 @@ impl Store {
         let token: Option<ApiToken> = with_pool!(self, pool => sqlx::query_as(
             "SELECT id, agency_id, name, prefix, created_by, created_at, last_used_at, revoked_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
             .bind(token_hash).fetch_optional(pool).await?);
-        if let Some(t) = &token {
-            if t.last_used_at.is_none_or(|at| at < now - 60) {
-                with_pool!(self, pool => sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2").bind(now).bind(t.id).execute(pool).await.map(drop)?);
-            }
+        // Noted at most once a minute, so busy integrations do not write on every call.
+        if let Some(t) = token
+            .as_ref()
+            .filter(|t| t.last_used_at.is_none_or(|at| at < now - 60))
+        {
+            with_pool!(self, pool => sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2").bind(now).bind(t.id).execute(pool).await.map(drop)?);
         }
         Ok(token)
     }

@@ -94,17 +94,16 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// Where a request came from: the peer address, or the first `X-Forwarded-For` address when
 /// the service is configured to trust its proxy.
 pub fn origin(parts: &Parts, trust_forwarded_for: bool) -> String {
-    if trust_forwarded_for {
-        if let Some(first) = parts
+    if trust_forwarded_for
+        && let Some(first) = parts
             .headers
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split(',').next())
-        {
-            let first = first.trim();
-            if !first.is_empty() {
-                return first.to_owned();
-            }
+    {
+        let first = first.trim();
+        if !first.is_empty() {
+            return first.to_owned();
         }
     }
     parts

@@ -19,6 +19,7 @@ pub use auth::{hash_password, random_token};
 pub use config::WebConfig;
 pub use error::WebError;
 pub use metrics::Metrics;
+pub use pages::users::generated_password;
 
 use axum::Router;
 use axum::routing::{get, post};

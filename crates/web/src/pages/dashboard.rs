@@ -77,21 +77,20 @@ pub async fn show(State(state): State<AppState>, s: SignedIn) -> Result<Response
         Action::ManageApiTokens {
             agency: actor.agency_id,
         },
-    ) {
-        if actor.role == Role::AgencyAdmin {
-            let live = state
-                .store
-                .api_tokens(&permit)
-                .await?
-                .iter()
-                .filter(|t| t.revoked_at.is_none())
-                .count() as i64;
-            figures.push(Figure {
-                label: "API tokens in use",
-                value: live,
-                href: "/admin/api-tokens".into(),
-            });
-        }
+    ) && actor.role == Role::AgencyAdmin
+    {
+        let live = state
+            .store
+            .api_tokens(&permit)
+            .await?
+            .iter()
+            .filter(|t| t.revoked_at.is_none())
+            .count() as i64;
+        figures.push(Figure {
+            label: "API tokens in use",
+            value: live,
+            href: "/admin/api-tokens".into(),
+        });
     }
 
     // Your own recent sign-ins, from the audit log: a way to notice someone else using your account.
