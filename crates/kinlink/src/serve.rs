@@ -40,6 +40,12 @@ pub async fn run(
     on_ready: impl FnOnce(SocketAddr),
 ) -> Result<(), CliError> {
     let config = web_config(resolved, listen)?;
+    let housekeeping = tokio::spawn(kinlink_jobs::run_periodically(
+        store.clone(),
+        config.sessions,
+        config.throttle,
+        std::time::Duration::from_secs(600),
+    ));
     let state = AppState::new(store.clone(), config);
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -56,6 +62,7 @@ pub async fn run(
     .with_graceful_shutdown(shutdown_signal())
     .await
     .map_err(|e| CliError::Message(format!("server error: {e}")))?;
+    housekeeping.abort();
     store.close().await;
     tracing::info!("Kinlink stopped");
     Ok(())

@@ -656,6 +656,29 @@ impl Store {
         Ok(())
     }
 
+    /// Removes sessions past their idle or absolute limit and sign-in failures older than
+    /// `failures_before`. Safe to run on several instances at once. Returns the sessions removed.
+    pub async fn purge_expired(
+        &self,
+        idle_before: Timestamp,
+        created_before: Timestamp,
+        failures_before: Timestamp,
+    ) -> Result<u64, StoreError> {
+        let who = Who {
+            actor: None,
+            origin: "housekeeping".into(),
+        };
+        write_tx!(self, tx => {
+            let sessions = sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
+                .bind(idle_before).bind(created_before).execute(&mut *tx).await?.rows_affected();
+            sqlx::query("DELETE FROM sign_in_failures WHERE at < $1").bind(failures_before).execute(&mut *tx).await?;
+            if sessions > 0 {
+                audit!(self, tx, who.event("sessions.expired", "session", "", None, serde_json::json!({"ended": sessions})));
+            }
+            Ok(sessions)
+        })
+    }
+
     // ---- sign-in throttling ------------------------------------------------------------
 
     pub async fn record_sign_in_failure(

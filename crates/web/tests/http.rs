@@ -330,6 +330,21 @@ async fn every_state_changing_route_refuses_a_missing_or_forged_csrf_token() {
         )
         .await;
     assert_eq!(cross.status, StatusCode::FORBIDDEN);
+    let body =
+        serde_urlencoded::to_string([("csrf_token", token.as_str()), ("name", "Evil")]).unwrap();
+    let opaque = b
+        .request(
+            Method::POST,
+            "/admin/api-tokens",
+            Some(body),
+            &[("origin", "null")],
+        )
+        .await;
+    assert_eq!(
+        opaque.status,
+        StatusCode::FORBIDDEN,
+        "an opaque origin (sandboxed frame, data: page) is refused"
+    );
     assert_eq!(app.audit_count().await, before, "nothing changed");
     // Still signed in, and the real form works.
     b.get("/admin/api-tokens").await;
@@ -338,6 +353,23 @@ async fn every_state_changing_route_refuses_a_missing_or_forged_csrf_token() {
             .await
             .status,
         StatusCode::OK
+    );
+    let token = b.csrf.clone().unwrap();
+    let body =
+        serde_urlencoded::to_string([("csrf_token", token.as_str()), ("name", "Second system")])
+            .unwrap();
+    let same = b
+        .request(
+            Method::POST,
+            "/admin/api-tokens",
+            Some(body),
+            &[("origin", "http://kinlink.test")],
+        )
+        .await;
+    assert_eq!(
+        same.status,
+        StatusCode::OK,
+        "the browser's own Origin is accepted"
     );
 }
 
@@ -1000,7 +1032,7 @@ async fn every_response_carries_the_security_headers() {
             "{path}: {csp}"
         );
         assert_eq!(h("x-content-type-options"), "nosniff", "{path}");
-        assert_eq!(h("referrer-policy"), "no-referrer", "{path}");
+        assert_eq!(h("referrer-policy"), "same-origin", "{path}");
         assert!(
             h("strict-transport-security").is_empty(),
             "no HSTS over plain HTTP"
@@ -1098,4 +1130,102 @@ async fn an_unreachable_database_gives_503_and_a_clear_page() {
         StatusCode::OK,
         "the process itself is up"
     );
+}
+
+/// A TCP proxy in front of PostgreSQL that the test can cut and restore, as a network outage
+/// or a database restart would.
+struct Outage {
+    addr: std::net::SocketAddr,
+    upstream: String,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Outage {
+    async fn start(upstream: String) -> Outage {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut o = Outage {
+            addr,
+            upstream,
+            task: None,
+        };
+        o.serve(listener);
+        o
+    }
+
+    fn serve(&mut self, listener: tokio::net::TcpListener) {
+        let upstream = self.upstream.clone();
+        self.task = Some(tokio::spawn(async move {
+            // Dropping this set (when the task is aborted) cuts every open connection.
+            let mut open = tokio::task::JoinSet::new();
+            while let Ok((mut client, _)) = listener.accept().await {
+                let upstream = upstream.clone();
+                open.spawn(async move {
+                    if let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+            }
+        }));
+    }
+
+    fn cut(&mut self) {
+        if let Some(t) = self.task.take() {
+            t.abort();
+        }
+    }
+
+    async fn restore(&mut self) {
+        let listener = tokio::net::TcpListener::bind(self.addr).await.unwrap();
+        self.serve(listener);
+    }
+}
+
+#[tokio::test]
+async fn the_service_recovers_by_itself_when_the_database_returns() {
+    use kinlink_store::testing::TestDb;
+    use kinlink_store::{Store, StoreOptions};
+    use tower::ServiceExt;
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    // Migrate directly, then reach the same database only through the proxy.
+    let _direct = db
+        .store(std::sync::Arc::new(kinlink_domain::SystemClock))
+        .await;
+    let (scheme_user, rest) = db.url.split_once('@').unwrap();
+    let (authority, path) = rest.split_once('/').unwrap();
+    let mut proxy = Outage::start(authority.to_owned()).await;
+    let url = format!("{scheme_user}@{}/{path}", proxy.addr);
+    let options = StoreOptions {
+        max_connections: 2,
+        acquire_timeout: std::time::Duration::from_secs(1),
+    };
+    let store = Store::connect(
+        &url,
+        &options,
+        std::sync::Arc::new(kinlink_domain::SystemClock),
+        kinlink_store::testing::audit_key(),
+    )
+    .await
+    .unwrap();
+    let router = kinlink_web::router(kinlink_web::AppState::new(
+        store,
+        WebConfig {
+            secure_cookies: false,
+            ..WebConfig::default()
+        },
+    ));
+    let ready = || async {
+        let req = axum::http::Request::builder()
+            .uri("/readyz")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        router.clone().oneshot(req).await.unwrap().status()
+    };
+    assert_eq!(ready().await, StatusCode::OK);
+    proxy.cut();
+    assert_eq!(ready().await, StatusCode::SERVICE_UNAVAILABLE);
+    proxy.restore().await;
+    assert_eq!(ready().await, StatusCode::OK, "no restart needed");
 }

@@ -186,7 +186,7 @@ fn enrol_page(
                 "<svg role=\"img\" aria-label=\"QR code for your authenticator app\"",
                 1,
             );
-            (svg, secret.to_base32())
+            (svg, grouped(&secret.to_base32()))
         }
         None => (String::new(), String::new()),
     };
@@ -259,4 +259,13 @@ pub async fn second_factor_submit(
             enrol_page(&s, errors, Some(&secret))
         }
     }
+}
+
+/// The key in groups of four, as authenticator apps show it: easier to type correctly.
+fn grouped(key: &str) -> String {
+    key.as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
