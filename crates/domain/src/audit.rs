@@ -105,6 +105,10 @@ pub enum ChainBreak {
     #[error("entry {seq} was altered: its contents do not match its hash")]
     Altered { seq: i64 },
     #[error(
+        "entry {found} comes after the chain's head (entry {head}): it was added outside Kinlink"
+    )]
+    BeyondHead { head: i64, found: i64 },
+    #[error(
         "the chain ends at entry {last} but its head records entry {head} (entries were removed from the end or the head was altered)"
     )]
     HeadMismatch { last: i64, head: i64 },
@@ -117,6 +121,7 @@ impl ChainBreak {
             ChainBreak::OutOfSequence { expected, .. } => *expected,
             ChainBreak::BrokenLink { seq } | ChainBreak::Altered { seq } => *seq,
             ChainBreak::HeadMismatch { last, .. } => *last + 1,
+            ChainBreak::BeyondHead { found, .. } => *found,
         }
     }
 }

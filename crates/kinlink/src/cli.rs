@@ -185,7 +185,7 @@ impl Resolved {
     /// The audit chain's key: from configuration (`audit_key` / `KINLINK_AUDIT_KEY`), or for
     /// SQLite a key file made once in the data folder. PostgreSQL deployments run several
     /// instances, which must share one key, so there it must be configured.
-    fn audit_key(&self) -> Result<AuditKey, CliError> {
+    async fn audit_key(&self) -> Result<AuditKey, CliError> {
         if let Ok(key) = std::env::var("KINLINK_AUDIT_KEY")
             && !key.is_empty()
         {
@@ -198,8 +198,61 @@ impl Resolved {
             DatabaseKind::Postgres => Err(CliError::Message(
                 "set the audit key (audit_key in the configuration file, or KINLINK_AUDIT_KEY) when using PostgreSQL: every instance must share it".into(),
             )),
-            DatabaseKind::Sqlite => key_file(&self.data_dir.join("audit.key")),
+            DatabaseKind::Sqlite => Ok(AuditKey::new(Secret::new(self.key_file().await?))),
         }
+    }
+
+    /// The SQLite database's file, if the URL names one.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        let rest = self.database_url.strip_prefix("sqlite://")?;
+        let path = rest.split('?').next().unwrap_or(rest);
+        (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+    }
+
+    /// The generated key in the data folder. A new key is made only while the audit log is
+    /// empty: a log signed with a lost key could never be verified again, so a missing key
+    /// file beside a database with entries is an error, not a reason to start a new chain.
+    async fn key_file(&self) -> Result<String, CliError> {
+        let path = self.data_dir.join("audit.key");
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            return Ok(text.trim().to_owned());
+        }
+        if let Some(db) = self.sqlite_path().filter(|p| p.exists()) {
+            let probe = Store::connect(
+                &self.database_url,
+                &StoreOptions::default(),
+                Arc::new(SystemClock),
+                AuditKey::new(Secret::new("")),
+            )
+            .await?;
+            let has_schema = !probe.schema_status().await?.applied.is_empty();
+            let entries = if has_schema {
+                probe.audit_head().await?.seq
+            } else {
+                0
+            };
+            probe.close().await;
+            if entries > 0 {
+                return Err(CliError::Message(format!(
+                    "the audit key file {} is missing, but the audit log in {} has {entries} entries signed with it; restore the key file (or set KINLINK_AUDIT_KEY to the key)",
+                    path.display(),
+                    db.display()
+                )));
+            }
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                CliError::Message(format!("cannot create {}: {e}", parent.display()))
+            })?;
+        }
+        let key = kinlink_web::random_token().map_err(|e| CliError::Message(e.to_string()))?;
+        write_private(&path, &key).map_err(|e| {
+            CliError::Message(format!(
+                "cannot write the audit key to {}: {e}",
+                path.display()
+            ))
+        })?;
+        Ok(key)
     }
 
     pub async fn store(&self) -> Result<Store, CliError> {
@@ -220,7 +273,7 @@ impl Resolved {
             &self.database_url,
             &options,
             Arc::new(SystemClock),
-            self.audit_key()?,
+            self.audit_key().await?,
         )
         .await?)
     }
@@ -233,24 +286,6 @@ impl Resolved {
             .unwrap_or_else(|| "127.0.0.1:8080".into());
         Ok(parse_listen(&raw)?)
     }
-}
-
-fn key_file(path: &Path) -> Result<AuditKey, CliError> {
-    if let Ok(text) = std::fs::read_to_string(path) {
-        return Ok(AuditKey::new(Secret::new(text.trim().to_owned())));
-    }
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| CliError::Message(format!("cannot create {}: {e}", parent.display())))?;
-    }
-    let key = kinlink_web::random_token().map_err(|e| CliError::Message(e.to_string()))?;
-    write_private(path, &key).map_err(|e| {
-        CliError::Message(format!(
-            "cannot write the audit key to {}: {e}",
-            path.display()
-        ))
-    })?;
-    Ok(AuditKey::new(Secret::new(key)))
 }
 
 #[cfg(unix)]
@@ -275,9 +310,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
     serve::init_logging(resolved.log_format);
     match &cli.command {
         Command::Serve(args) => {
+            // Every setting is checked before the database is touched: a typo must not migrate.
+            let listen = resolved.listen(args)?;
+            let config = serve::web_config(&resolved, listen)?;
             let store = resolved.store().await?;
             migrate(&store).await?;
-            serve::run(store, &resolved, resolved.listen(args)?, |bound| {
+            serve::run(store, config, listen, |bound| {
                 println!("Kinlink is serving at http://{bound}/")
             })
             .await?;
@@ -292,10 +330,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             }
         }
         Command::Demo(args) => {
+            let listen = resolved.listen(args)?;
+            let config = serve::web_config(&resolved, listen)?;
             let store = resolved.store().await?;
             migrate(&store).await?;
             let loaded = demo::load_if_empty(&store).await?;
-            serve::run(store, &resolved, resolved.listen(args)?, |bound| {
+            serve::run(store, config, listen, |bound| {
                 demo::print_logins(bound, loaded)
             })
             .await?;
@@ -311,6 +351,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             add_user(&store, args).await?;
         }
         Command::Audit(AuditCommand::Verify) => {
+            if let Some(path) = resolved.sqlite_path().filter(|p| !p.exists()) {
+                return Err(CliError::Message(format!(
+                    "there is no database at {}",
+                    path.display()
+                )));
+            }
             let store = resolved.store().await?;
             let status = store.schema_status().await?;
             if status.applied.is_empty() {

@@ -35,11 +35,10 @@ pub fn web_config(resolved: &Resolved, listen: SocketAddr) -> Result<WebConfig, 
 /// Serves until SIGTERM or Ctrl-C. `on_ready` gets the bound address (useful with port 0).
 pub async fn run(
     store: Store,
-    resolved: &Resolved,
+    config: WebConfig,
     listen: SocketAddr,
     on_ready: impl FnOnce(SocketAddr),
 ) -> Result<(), CliError> {
-    let config = web_config(resolved, listen)?;
     let housekeeping = tokio::spawn(kinlink_jobs::run_periodically(
         store.clone(),
         config.sessions,

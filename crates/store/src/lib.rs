@@ -18,7 +18,7 @@ pub use records::*;
 use kinlink_domain::audit::{
     AuditEntry, AuditEvent, AuditKey, ChainBreak, ChainHead, ChainWalk, entry_hash,
 };
-use kinlink_domain::policy::{Actor, AuditScope, Permit};
+use kinlink_domain::policy::{Action, Actor, AuditScope, Permit};
 use kinlink_domain::{Clock, Role, Timestamp};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
@@ -347,10 +347,11 @@ impl Store {
 
     pub async fn create_agency(
         &self,
-        _permit: &Permit,
+        permit: &Permit,
         who: &Who,
         new: &NewAgency,
     ) -> Result<Agency, StoreError> {
+        require(matches!(permit.action(), Action::ManageAgencies))?;
         let now = self.now();
         write_tx!(self, tx => {
             let agency: Agency = sqlx::query_as(
@@ -386,11 +387,12 @@ impl Store {
 
     pub async fn update_agency_settings(
         &self,
-        _permit: &Permit,
+        permit: &Permit,
         who: &Who,
         id: i64,
         settings: &AgencySettings,
     ) -> Result<(), StoreError> {
+        require(permit.action() == Action::ManageAgencySettings { agency: id })?;
         write_tx!(self, tx => {
             let done = sqlx::query("UPDATE agencies SET mfa_required = $1, link_follow_up = $2 WHERE id = $3")
                 .bind(settings.mfa_required)
@@ -436,10 +438,13 @@ impl Store {
 
     pub async fn create_user(
         &self,
-        _permit: &Permit,
+        permit: &Permit,
         who: &Who,
         new: &NewUser,
     ) -> Result<User, StoreError> {
+        require(
+            matches!(permit.action(), Action::CreateUser { agency, role, .. } if agency == new.agency_id && role == new.role),
+        )?;
         let now = self.now();
         write_tx!(self, tx => {
             let user: User = sqlx::query_as(concat!("INSERT INTO users (email, name, role, agency_id, household_id, password_hash, created_at) \
@@ -471,7 +476,7 @@ impl Store {
     }
 
     pub async fn users_of_agency(&self, permit: &Permit) -> Result<Vec<User>, StoreError> {
-        let kinlink_domain::policy::Action::ListUsers { agency } = permit.action() else {
+        let Action::ListUsers { agency } = permit.action() else {
             return Err(StoreError::WrongPermit);
         };
         Ok(
@@ -482,11 +487,14 @@ impl Store {
     /// Disables (or re-enables) an account; disabling ends every session it has.
     pub async fn set_user_disabled(
         &self,
-        _permit: &Permit,
+        permit: &Permit,
         who: &Who,
         user: &User,
         disabled: bool,
     ) -> Result<(), StoreError> {
+        require(
+            matches!(permit.action(), Action::DisableUser { target } if target.user_id == user.id),
+        )?;
         let now = self.now();
         write_tx!(self, tx => {
             sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2")
@@ -502,11 +510,14 @@ impl Store {
 
     pub async fn set_user_role(
         &self,
-        _permit: &Permit,
+        permit: &Permit,
         who: &Who,
         user: &User,
         role: Role,
     ) -> Result<(), StoreError> {
+        require(
+            matches!(permit.action(), Action::ChangeRole { target, to } if target.user_id == user.id && to == role),
+        )?;
         write_tx!(self, tx => {
             sqlx::query("UPDATE users SET role = $1 WHERE id = $2").bind(role.as_str()).bind(user.id).execute(&mut *tx).await?;
             audit!(self, tx, who.event("user.role_changed", "user", user.id, Some(user.agency_id),
@@ -518,10 +529,13 @@ impl Store {
     /// Removes a second factor so the person enrols again; their sessions end.
     pub async fn reset_second_factor(
         &self,
-        _permit: &Permit,
+        permit: &Permit,
         who: &Who,
         user: &User,
     ) -> Result<(), StoreError> {
+        require(
+            matches!(permit.action(), Action::ResetSecondFactor { target } if target.user_id == user.id),
+        )?;
         write_tx!(self, tx => {
             sqlx::query("UPDATE users SET totp_secret = NULL, totp_last_step = NULL WHERE id = $1").bind(user.id).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user.id).execute(&mut *tx).await?;
@@ -721,7 +735,7 @@ impl Store {
         who: &Who,
         new: &NewApiToken,
     ) -> Result<ApiToken, StoreError> {
-        let kinlink_domain::policy::Action::ManageApiTokens { agency } = permit.action() else {
+        let Action::ManageApiTokens { agency } = permit.action() else {
             return Err(StoreError::WrongPermit);
         };
         let now = self.now();
@@ -737,7 +751,7 @@ impl Store {
     }
 
     pub async fn api_tokens(&self, permit: &Permit) -> Result<Vec<ApiToken>, StoreError> {
-        let kinlink_domain::policy::Action::ManageApiTokens { agency } = permit.action() else {
+        let Action::ManageApiTokens { agency } = permit.action() else {
             return Err(StoreError::WrongPermit);
         };
         Ok(with_pool!(self, pool => sqlx::query_as(
@@ -751,7 +765,7 @@ impl Store {
         who: &Who,
         id: i64,
     ) -> Result<(), StoreError> {
-        let kinlink_domain::policy::Action::ManageApiTokens { agency } = permit.action() else {
+        let Action::ManageApiTokens { agency } = permit.action() else {
             return Err(StoreError::WrongPermit);
         };
         let now = self.now();
@@ -795,10 +809,11 @@ impl Store {
 
     pub async fn update_register_settings(
         &self,
-        _permit: &Permit,
+        permit: &Permit,
         who: &Who,
         s: &RegisterSettings,
     ) -> Result<(), StoreError> {
+        require(matches!(permit.action(), Action::ManageRegisterSettings))?;
         let now = self.now();
         write_tx!(self, tx => {
             sqlx::query("UPDATE register_settings SET max_open_links_per_household = $1, max_exploring_links_per_child = $2, link_response_working_days = $3, updated_at = $4 WHERE id = 1")
@@ -821,7 +836,7 @@ impl Store {
         before_seq: Option<i64>,
         limit: i64,
     ) -> Result<Vec<AuditEntry>, StoreError> {
-        let kinlink_domain::policy::Action::ViewAuditLog { scope } = permit.action() else {
+        let Action::ViewAuditLog { scope } = permit.action() else {
             return Err(StoreError::WrongPermit);
         };
         let before = before_seq.unwrap_or(i64::MAX);
@@ -846,9 +861,7 @@ impl Store {
         permit: &Permit,
         limit: i64,
     ) -> Result<Vec<AuditEntry>, StoreError> {
-        let (kinlink_domain::policy::Action::UseOwnAccount, Some(actor)) =
-            (permit.action(), permit.actor())
-        else {
+        let (Action::UseOwnAccount, Some(actor)) = (permit.action(), permit.actor()) else {
             return Err(StoreError::WrongPermit);
         };
         let rows: Vec<AuditRow> = with_pool!(self, pool => sqlx::query_as(concat!(audit_select!(),
@@ -887,13 +900,23 @@ impl Store {
             // Only entries written after our read of the head are legitimate here; re-read it.
             let now_head = self.audit_head().await?;
             if extra > now_head.seq {
-                return Ok(Err(ChainBreak::OutOfSequence {
-                    expected: now_head.seq + 1,
+                return Ok(Err(ChainBreak::BeyondHead {
+                    head: now_head.seq,
                     found: extra,
                 }));
             }
         }
         Ok(checked)
+    }
+}
+
+/// Refuses a permit that does not prove this very operation: a permit for another action,
+/// agency or person is a programming error, and is refused rather than trusted.
+fn require(proves: bool) -> Result<(), StoreError> {
+    if proves {
+        Ok(())
+    } else {
+        Err(StoreError::WrongPermit)
     }
 }
 

@@ -51,13 +51,14 @@ async fn failures_are_counted_per_email_and_per_address(db: &TestDb) {
     let count = async |email: &str, origin: &str, since: i64| {
         store.sign_in_failures(email, origin, since).await.unwrap()
     };
-    assert_eq!(count("sam@wirral.example", HOME, T0).await, (2, 3));
-    assert_eq!(count("sam@wirral.example", CAFE, T0).await, (2, 1));
-    assert_eq!(count("nobody@wirral.example", HOME, T0).await, (2, 3));
-    // The window starts at `since`, inclusive.
-    assert_eq!(count("sam@wirral.example", HOME, T0 + 20).await, (1, 1));
-    assert_eq!(count("nobody@wirral.example", HOME, T0 + 21).await, (0, 0));
-    assert_eq!(count("sam@wirral.example", CAFE, T0 + 31).await, (0, 0));
+    assert_eq!(count("sam@wirral.example", HOME, T0 - 1).await, (2, 3));
+    assert_eq!(count("sam@wirral.example", CAFE, T0 - 1).await, (2, 1));
+    assert_eq!(count("nobody@wirral.example", HOME, T0 - 1).await, (2, 3));
+    // The window is what came after `since`: a failure exactly a window old no longer counts.
+    assert_eq!(count("sam@wirral.example", HOME, T0).await, (1, 2));
+    assert_eq!(count("sam@wirral.example", HOME, T0 + 19).await, (1, 1));
+    assert_eq!(count("nobody@wirral.example", HOME, T0 + 20).await, (0, 0));
+    assert_eq!(count("sam@wirral.example", CAFE, T0 + 30).await, (0, 0));
     assert_eq!(count("other@wirral.example", "192.0.2.9", T0).await, (0, 0));
 
     // Signing in clears that account's failures, from every address, and nobody else's.

@@ -152,7 +152,7 @@ async fn an_entry_forged_after_the_end_is_named(db: &TestDb) {
     .await;
     let found = store.verify_audit_chain().await.unwrap();
     assert!(
-        matches!(found, Err(ChainBreak::OutOfSequence { found: 7, .. })),
+        matches!(found, Err(ChainBreak::BeyondHead { head: 6, found: 7 })),
         "{found:?}"
     );
 
