@@ -25,6 +25,7 @@ rust-test:
 	$(CARGO) build -p kinlink --locked
 	$(CARGO) nextest run --workspace --locked --no-fail-fast
 
-browser-test:
+browser-test: assets
 	scripts/ensure-chromium
+	$(CARGO) build -p kinlink --locked
 	node --test tests/browser/

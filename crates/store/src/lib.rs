@@ -687,7 +687,9 @@ impl Store {
                 .bind(idle_before).bind(created_before).execute(&mut *tx).await?.rows_affected();
             sqlx::query("DELETE FROM sign_in_failures WHERE at < $1").bind(failures_before).execute(&mut *tx).await?;
             if sessions > 0 {
-                audit!(self, tx, who.event("sessions.expired", "session", "", None, serde_json::json!({"ended": sessions})));
+                let mut event = who.event("sessions.expired", "session", "", None, serde_json::json!({"ended": sessions}));
+                event.record_id = None;
+                audit!(self, tx, event);
             }
             Ok(sessions)
         })
@@ -705,8 +707,10 @@ impl Store {
         write_tx!(self, tx => {
             sqlx::query("INSERT INTO sign_in_failures (email, ip, at) VALUES ($1, $2, $3)")
                 .bind(email).bind(&who.origin).bind(now).execute(&mut *tx).await?;
-            let (id, agency) = match user { Some(u) => (u.id.to_string(), Some(u.agency_id)), None => (String::new(), None) };
-            audit!(self, tx, who.event("session.sign_in_failed", "user", id, agency, serde_json::json!({"email": email})));
+            let mut event = who.event("session.sign_in_failed", "user", "", user.map(|u| u.agency_id), serde_json::json!({"email": email}));
+            // An address that is nobody's account names no record.
+            event.record_id = user.map(|u| u.id.to_string());
+            audit!(self, tx, event);
         });
         Ok(())
     }

@@ -17,7 +17,9 @@ CREATE TABLE households (
     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     agency_id BIGINT NOT NULL REFERENCES agencies (id),
     name TEXT NOT NULL,
-    created_at BIGINT NOT NULL
+    created_at BIGINT NOT NULL,
+    -- Lets users name (household, agency) together, so an adopter's household is in their agency.
+    UNIQUE (id, agency_id)
 );
 
 CREATE TABLE users (
@@ -32,7 +34,8 @@ CREATE TABLE users (
     totp_last_step BIGINT,
     disabled_at BIGINT,
     created_at BIGINT NOT NULL,
-    CHECK ((role = 'adopter') = (household_id IS NOT NULL))
+    CHECK ((role = 'adopter') = (household_id IS NOT NULL)),
+    FOREIGN KEY (household_id, agency_id) REFERENCES households (id, agency_id)
 );
 CREATE INDEX users_agency ON users (agency_id);
 

@@ -13,6 +13,7 @@ on_both_backends!(
     a_staff_user_is_created_and_found,
     an_adopter_belongs_to_a_household,
     staff_have_no_household_and_adopters_have_one,
+    an_adopters_household_is_in_their_own_agency,
     an_email_is_taken_once,
     users_are_listed_per_agency_with_a_list_permit,
     disabling_ends_every_session,
@@ -375,4 +376,39 @@ async fn a_new_password_keeps_only_the_given_session(db: &TestDb) {
     .await;
     assert!(!has_session(&store, "sam-phone").await);
     assert!(has_session(&store, "zoe-laptop").await);
+}
+
+async fn an_adopters_household_is_in_their_own_agency(db: &TestDb) {
+    let Fixture { store, .. } = fixture(db).await;
+    let wirral = agency(&store, "Wirral Council").await;
+    let sefton = agency(&store, "Sefton Council").await;
+    let household = store
+        .create_household(&operator(), sefton.id, "The Adeyemi household")
+        .await
+        .unwrap();
+    let elsewhere = new_user(
+        "tayo@adeyemi.example",
+        Role::Adopter,
+        wirral.id,
+        Some(household),
+    );
+    let permit = create_user_permit(&wirral, &elsewhere);
+    let err = refused(&store, store.create_user(&permit, &operator(), &elsewhere)).await;
+    assert!(matches!(err, StoreError::Database(_)), "{err:?}");
+    assert_eq!(
+        store.user_by_email("tayo@adeyemi.example").await.unwrap(),
+        None
+    );
+
+    let at_home = new_user(
+        "tayo@adeyemi.example",
+        Role::Adopter,
+        sefton.id,
+        Some(household),
+    );
+    let permit = create_user_permit(&sefton, &at_home);
+    store
+        .create_user(&permit, &operator(), &at_home)
+        .await
+        .unwrap();
 }

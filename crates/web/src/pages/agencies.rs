@@ -183,7 +183,7 @@ pub async fn settings_form(
         .map(|_| "The agency's settings have been saved.".to_owned());
     page(&SettingsPage {
         c: s.chrome(
-            &format!("Settings – {}", agency.name),
+            &format!("Agency settings – {}", agency.name),
             &format!("/admin/agencies/{id}/settings"),
         )
         .with_notice(notice),
@@ -215,7 +215,7 @@ pub async fn settings_submit(
         errors.add("link_follow_up", "Choose who follows up possible links");
         let c = s
             .chrome(
-                &format!("Settings – {}", agency.name),
+                &format!("Agency settings – {}", agency.name),
                 &format!("/admin/agencies/{id}/settings"),
             )
             .with_errors(&errors);

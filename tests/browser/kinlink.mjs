@@ -1,0 +1,193 @@
+// What every browser test file shares: a Kinlink demo server of its own (a fresh data folder,
+// a free port), one Chromium for the file, signing in, and the accessibility check run on
+// every page a test visits. It must not hide failures: no sleeps, no retries, no timeouts of
+// its own — a test waits only for things that will happen (a printed line, a page's load).
+
+import { after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The demo's people, as `kinlink demo` loads them (crates/kinlink/src/demo.rs). */
+export const DEMO_PASSWORD = 'kinlink-demo-2026';
+
+const REGISTER_ADMIN_NAV = ['Dashboard', 'Users', 'Agencies', 'Register settings', 'Audit log'];
+const AGENCY_ADMIN_NAV = ['Dashboard', 'Users', 'Agency settings', 'Audit log', 'API tokens'];
+const OTHER_NAV = ['Dashboard'];
+
+export const DEMO_USERS = [
+  { email: 'register.admin@register.example', name: 'Rowan Ellery', role: 'Register administrator', agency: 'The Adoption Register', nav: REGISTER_ADMIN_NAV },
+  { email: 'agency.admin@northshire.example', name: 'Priya Castell', role: 'Agency administrator', agency: 'Northshire Council', nav: AGENCY_ADMIN_NAV },
+  { email: 'team.manager@northshire.example', name: 'Morgan Hale', role: 'Team manager', agency: 'Northshire Council', nav: OTHER_NAV },
+  { email: 'social.worker@northshire.example', name: 'Jordan Okafor-Reid', role: 'Social worker', agency: 'Northshire Council', nav: OTHER_NAV },
+  { email: 'family.finder@northshire.example', name: 'Casey Lindqvist', role: 'Family finder', agency: 'Northshire Council', nav: OTHER_NAV },
+  { email: 'business.support@northshire.example', name: 'Alex Mbeki', role: 'Business support', agency: 'Northshire Council', nav: OTHER_NAV },
+  { email: 'social.worker@southvale.example', name: 'Sam Whitlow', role: 'Social worker', agency: 'Southvale Adoption Agency', nav: OTHER_NAV },
+  { email: 'adopter@southvale.example', name: 'Robin Ashdown', role: 'Adopter', agency: 'Southvale Adoption Agency', nav: OTHER_NAV },
+];
+
+export const AGENCY_ADMIN = DEMO_USERS[1];
+
+/**
+ * Starts `kinlink demo` on a free port with a fresh data folder and resolves once it prints
+ * the address it is listening on. Rejects if the process ends before that.
+ */
+export async function startKinlink() {
+  const bin = process.env.KINLINK_BIN ?? join(root, 'target/debug/kinlink');
+  assert.ok(existsSync(bin), `${bin} is missing: build it first with \`cargo build -p kinlink\``);
+  const dataDir = mkdtempSync(join(tmpdir(), 'kinlink-browser-'));
+  const child = spawn(bin, ['demo', '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  // The server's log goes to stderr: kept, and shown only if the server stops unexpectedly.
+  let log = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk) => { log += chunk; });
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+
+  const listening = new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout });
+    lines.on('line', (line) => {
+      const found = /^Kinlink demo is running at (http:\/\/\S+\/)$/.exec(line);
+      if (found) resolve(found[1]);
+    });
+    child.once('error', reject);
+    exited.then(({ code, signal }) =>
+      reject(new Error(`kinlink demo ended (code ${code}, signal ${signal}) before it was listening:\n${log}`)));
+  });
+  let url;
+  try {
+    url = await listening;
+  } finally {
+    if (url === undefined) rmSync(dataDir, { recursive: true, force: true });
+  }
+
+  let stopping = false;
+  exited.then(({ code, signal }) => {
+    if (!stopping) console.error(`kinlink demo stopped unexpectedly (code ${code}, signal ${signal}):\n${log}`);
+  });
+  // Should this test process end without `stop` (a crash, Ctrl-C), the server ends with it.
+  const orphanGuard = () => child.kill('SIGTERM');
+  process.once('exit', orphanGuard);
+  return {
+    url,
+    async stop() {
+      stopping = true;
+      process.off('exit', orphanGuard);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function launchChromium() {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
+  });
+}
+
+/**
+ * For a test file: one server and one browser, started before its tests and stopped after.
+ * `kinlink.url` is the server's address; `kinlink.newPage()` opens a page in a new context
+ * (its own cookies), watching for script errors and Content-Security-Policy violations.
+ */
+export function useKinlink() {
+  const kinlink = {
+    url: '',
+    server: null,
+    browser: null,
+    async newPage(options = {}) {
+      const context = await this.browser.newContext({ baseURL: this.url, ...options });
+      const page = await context.newPage();
+      page.problems = [];
+      page.on('pageerror', (e) => page.problems.push(`script error: ${e.message}`));
+      page.on('console', (m) => {
+        if (m.type() === 'error' && /Content Security Policy/.test(m.text())) page.problems.push(m.text());
+      });
+      return page;
+    },
+  };
+  before(async () => {
+    const [server, browser] = await Promise.allSettled([startKinlink(), launchChromium()]);
+    kinlink.server = server.value;
+    kinlink.browser = browser.value;
+    for (const started of [server, browser]) if (started.status === 'rejected') throw started.reason;
+    kinlink.url = kinlink.server.url;
+  });
+  after(async () => {
+    await kinlink.browser?.close();
+    await kinlink.server?.stop();
+  });
+  return kinlink;
+}
+
+/**
+ * Clicks something that submits a form or follows a link, and waits for the page it leads
+ * to (after any redirect) to load. The old page has already loaded, so the next `load` event
+ * is the new page's.
+ */
+export async function clickAndLoad(page, locator) {
+  const loaded = page.waitForEvent('load');
+  await locator.click();
+  await loaded;
+}
+
+/** Fills in the sign-in form on the current page and signs in. */
+export async function signIn(page, email, password) {
+  await page.getByLabel('Email address', { exact: true }).fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await clickAndLoad(page, page.getByRole('button', { name: 'Sign in', exact: true }));
+}
+
+export async function signOut(page) {
+  await clickAndLoad(page, page.getByRole('banner').getByRole('button', { name: 'Sign out' }));
+  assert.equal(new URL(page.url()).pathname, '/sign-in');
+  assert.equal(await heading(page), 'Sign in to Kinlink');
+}
+
+/** The page's one h1, as text. */
+export async function heading(page) {
+  const h1 = page.getByRole('heading', { level: 1 });
+  assert.equal(await h1.count(), 1, `expected one h1 on ${page.url()}`);
+  return (await h1.innerText()).trim();
+}
+
+/** The labels of the service navigation, in order (empty when there is none). */
+export async function navigation(page) {
+  const menu = page.getByRole('navigation', { name: 'Menu' });
+  if ((await menu.count()) === 0) return [];
+  return (await menu.getByRole('link').allInnerTexts()).map((t) => t.trim());
+}
+
+// axe-core is evaluated in the page rather than added with `page.addScriptTag`: Kinlink's
+// Content-Security-Policy (script-src 'self') rightly refuses an inline <script>, and turning
+// the policy off (`bypassCSP`) would hide pages that break it.
+const AXE_SOURCE = readFileSync(join(root, 'node_modules/axe-core/axe.min.js'), 'utf8');
+const AXE_RULES = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
+
+/**
+ * Runs axe-core on the page as it is now and fails on any violation, naming each rule, its
+ * help text and the elements; fails too on script errors or CSP violations since the last check.
+ */
+export async function assertAccessible(page, what = new URL(page.url()).pathname) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE_SOURCE);
+  const { violations } = await page.evaluate(
+    (values) => window.axe.run(document, { runOnly: { type: 'tag', values } }),
+    AXE_RULES,
+  );
+  const report = violations.map((v) =>
+    `- ${v.id} (${v.impact}): ${v.help}\n${v.nodes.map((n) => `    ${n.target.join(' ')}: ${n.failureSummary?.replace(/\s+/g, ' ')}`).join('\n')}`);
+  if (report.length > 0) assert.fail(`axe-core found accessibility violations on ${what}:\n${report.join('\n')}`);
+  const problems = page.problems.splice(0);
+  if (problems.length > 0) assert.fail(`the browser reported problems on ${what}:\n${problems.join('\n')}`);
+}
