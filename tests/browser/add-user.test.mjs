@@ -9,7 +9,7 @@ import {
 
 const kinlink = useKinlink();
 
-test('an agency administrator adds a user, who then signs in with the first password', async () => {
+test('an agency administrator adds a user, who signs in with the first password and replaces it', async () => {
   const page = await kinlink.newPage();
   await page.goto('/sign-in');
   await signIn(page, AGENCY_ADMIN.email, DEMO_PASSWORD);
@@ -55,6 +55,17 @@ test('an agency administrator adds a user, who then signs in with the first pass
   await signOut(page);
 
   await signIn(page, 'taylor.brook@northshire.example', password);
+  // A password someone else chose is replaced before anything else.
+  assert.equal(new URL(page.url()).pathname, '/account/password');
+  assert.equal(await heading(page), 'Change your password');
+  assert.ok((await page.getByRole('main').innerText()).includes('a password someone else chose for you'));
+  await assertAccessible(page, 'the required password change');
+  await page.getByLabel('Current password', { exact: true }).fill(password);
+  await page.getByLabel('New password', { exact: true }).fill('kettle lantern orchard');
+  await page.getByLabel('Confirm new password', { exact: true }).fill('kettle lantern orchard');
+  await clickAndLoad(page, page.getByRole('button', { name: 'Change password', exact: true }));
+  assert.equal(await heading(page), 'Your account');
+  await clickAndLoad(page, page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Dashboard' }));
   assert.equal(new URL(page.url()).pathname, '/');
   assert.equal(await heading(page), 'Welcome, Taylor');
   assert.equal(await page.getByRole('main').getByText('Social worker, Northshire Council', { exact: true }).count(), 1);

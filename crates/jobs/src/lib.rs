@@ -82,6 +82,7 @@ mod tests {
             agency_id: agency.id,
             household_id: None,
             password_hash: "x".to_owned().into(),
+            password_must_change: false,
         };
         let user = store.create_user(&permit, &op, &new).await.unwrap();
         let session = |n: &str| NewSession {

@@ -450,6 +450,7 @@ async fn add_user(store: &Store, args: &UserAddArgs) -> Result<(), CliError> {
         agency_id: agency.id,
         household_id: args.household,
         password_hash: hash,
+        password_must_change: generated,
     };
     let user = match store.create_user(&permit, &Who::operator(), &new).await {
         Err(StoreError::Conflict(_)) => {

@@ -122,6 +122,7 @@ pub async fn load(store: &Store) -> Result<(), CliError> {
             agency_id: agency.id,
             household_id: (*role == Role::Adopter).then_some(household),
             password_hash: hash.clone(),
+            password_must_change: false,
         };
         store.create_user(&permit, &who, &new).await?;
     }
@@ -150,7 +151,7 @@ pub fn print_logins(listen: SocketAddr, loaded: bool) {
     println!();
     println!("Sign in as any of these (password for all: {DEMO_PASSWORD}):");
     for (email, _, role, _) in DEMO_USERS {
-        println!("  {:<20} {email}", role.label());
+        println!("  {:<24} {email}", role.label());
     }
     println!();
     println!("Stop with Ctrl-C.");

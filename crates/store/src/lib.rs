@@ -447,14 +447,15 @@ impl Store {
         )?;
         let now = self.now();
         write_tx!(self, tx => {
-            let user: User = sqlx::query_as(concat!("INSERT INTO users (email, name, role, agency_id, household_id, password_hash, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ", user_columns!()))
+            let user: User = sqlx::query_as(concat!("INSERT INTO users (email, name, role, agency_id, household_id, password_hash, password_must_change, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ", user_columns!()))
                 .bind(&new.email)
                 .bind(&new.name)
                 .bind(new.role.as_str())
                 .bind(new.agency_id)
                 .bind(new.household_id)
                 .bind(new.password_hash.expose())
+                .bind(new.password_must_change)
                 .bind(now)
                 .fetch_one(&mut *tx)
                 .await
@@ -553,7 +554,8 @@ impl Store {
         keep_session: Option<&str>,
     ) -> Result<(), StoreError> {
         write_tx!(self, tx => {
-            sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(password_hash.expose()).bind(user.id).execute(&mut *tx).await?;
+            // The person chose this password themselves, so nothing is left to change.
+            sqlx::query("UPDATE users SET password_hash = $1, password_must_change = $3 WHERE id = $2").bind(password_hash.expose()).bind(user.id).bind(false).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
                 .bind(user.id).bind(keep_session.unwrap_or("")).execute(&mut *tx).await?;
             audit!(self, tx, who.event("user.password_changed", "user", user.id, Some(user.agency_id), serde_json::json!({})));

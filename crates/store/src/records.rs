@@ -6,7 +6,7 @@ use kinlink_domain::{AgencyKind, Role, Timestamp};
 
 macro_rules! user_columns {
     () => {
-        "id, email, name, role, agency_id, household_id, password_hash, totp_secret, totp_last_step, disabled_at, created_at"
+        "id, email, name, role, agency_id, household_id, password_hash, password_must_change, totp_secret, totp_last_step, disabled_at, created_at"
     };
 }
 
@@ -106,6 +106,8 @@ pub struct User {
     pub household_id: Option<i64>,
     #[sqlx(try_from = "String")]
     pub password_hash: Secret,
+    /// Set when someone else chose the password: the person replaces it at first sign-in.
+    pub password_must_change: bool,
     pub totp_secret: Option<String>,
     pub totp_last_step: Option<i64>,
     pub disabled_at: Option<Timestamp>,
@@ -136,6 +138,8 @@ pub struct NewUser {
     pub agency_id: i64,
     pub household_id: Option<i64>,
     pub password_hash: Secret,
+    /// True when the password was generated for the person rather than chosen by them.
+    pub password_must_change: bool,
 }
 
 #[derive(Clone, PartialEq, Eq, sqlx::FromRow)]

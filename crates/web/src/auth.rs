@@ -133,7 +133,9 @@ impl PartlySignedIn {
         self.agency.mfa_required && self.user.role.is_staff() && !self.user.has_second_factor()
     }
     pub fn chrome(&self, title: &str, current: &str) -> Chrome {
-        let complete = self.session.second_factor_done && !self.must_enrol();
+        let complete = self.session.second_factor_done
+            && !self.must_enrol()
+            && !self.user.password_must_change;
         Chrome {
             title: title.to_owned(),
             user: Some(ChromeUser {
@@ -197,7 +199,39 @@ impl FromRequestParts<AppState> for SignedIn {
         if partly.must_enrol() {
             return Err(WebError::EnrolmentNeeded);
         }
+        if partly.user.password_must_change {
+            return Err(WebError::PasswordChangeNeeded);
+        }
         Ok(SignedIn(partly))
+    }
+}
+
+/// Signed in far enough to change one's password: second factor passed (and enrolled where
+/// the agency requires it), but perhaps still holding a password someone else chose.
+pub struct ChangingPassword(pub PartlySignedIn);
+
+impl std::ops::Deref for ChangingPassword {
+    type Target = PartlySignedIn;
+    fn deref(&self) -> &PartlySignedIn {
+        &self.0
+    }
+}
+
+impl FromRequestParts<AppState> for ChangingPassword {
+    type Rejection = WebError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let partly = PartlySignedIn::from_request_parts(parts, state).await?;
+        if !partly.session.second_factor_done {
+            return Err(WebError::SecondFactorNeeded);
+        }
+        if partly.must_enrol() {
+            return Err(WebError::EnrolmentNeeded);
+        }
+        Ok(ChangingPassword(partly))
     }
 }
 

@@ -17,6 +17,8 @@ pub enum WebError {
     SecondFactorNeeded,
     #[error("second factor enrolment needed")]
     EnrolmentNeeded,
+    #[error("the password must be changed first")]
+    PasswordChangeNeeded,
     #[error("forbidden: {0}")]
     Forbidden(Denied),
     #[error("not found")]
@@ -63,6 +65,7 @@ impl IntoResponse for WebError {
             WebError::SessionExpired => return Redirect::to("/sign-in?expired=1").into_response(),
             WebError::SecondFactorNeeded => return Redirect::to("/sign-in/code").into_response(),
             WebError::EnrolmentNeeded => return Redirect::to("/account/second-factor").into_response(),
+            WebError::PasswordChangeNeeded => return Redirect::to("/account/password").into_response(),
             WebError::Forbidden(denied) => (
                 StatusCode::FORBIDDEN,
                 "You do not have permission to do this",

@@ -99,20 +99,31 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/admin/api-tokens/{id}/revoke", post(pages::tokens::revoke));
 
-    Router::new()
+    let routes = Router::new()
         .merge(pages)
         .nest("/api/v1", api::router())
         .route("/assets/{file}", get(assets::serve))
         .route("/healthz", get(pages::ops::healthz))
         .route("/readyz", get(pages::ops::readyz))
         .route("/metrics", get(pages::ops::metrics))
-        .fallback(pages::ops::not_found)
+        .fallback(pages::ops::not_found);
+    layered(routes, state)
+}
+
+/// Wraps routes in the request-wide protections (CSRF, body limit, metrics, security headers,
+/// panic catching). Public so that tests can wrap a route of their own the same way.
+pub fn layered(routes: Router<AppState>, state: AppState) -> Router {
+    routes
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             security::csrf,
         ))
         .layer(axum::extract::DefaultBodyLimit::max(
             state.config.max_body_bytes,
+        ))
+        // Inside metrics and headers, so a panic is counted and its 500 page is protected too.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            error::panic_response,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -121,9 +132,6 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             security::headers,
-        ))
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
-            error::panic_response,
         ))
         .with_state(state)
 }

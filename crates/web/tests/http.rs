@@ -594,7 +594,49 @@ async fn an_agency_admin_adds_a_user_who_can_then_sign_in() {
         .sign_in_with("dana.fairweather@northshire.example", &password)
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
+    // A password someone else chose is replaced before anything else.
+    assert_eq!(dana.get("/").await.location(), "/account/password");
+    assert_eq!(
+        dana.get("/admin/users").await.location(),
+        "/account/password"
+    );
+    let form = dana.get("/account/password").await;
+    assert!(form.body.contains("a password someone else chose for you"));
+    assert!(
+        !form.body.contains("govuk-service-navigation__list"),
+        "no way around it"
+    );
+    let same = dana
+        .post(
+            "/account/password",
+            &[
+                ("current_password", &password),
+                ("new_password", &password),
+                ("confirm_password", &password),
+            ],
+        )
+        .await;
+    assert!(
+        same.body
+            .contains("must be different from your current one")
+    );
+    let changed = dana
+        .post(
+            "/account/password",
+            &[
+                ("current_password", &password),
+                ("new_password", "three unrelated words"),
+                ("confirm_password", "three unrelated words"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.location(), "/account?done=password");
     assert!(dana.get("/").await.body.contains("Welcome, Dana"));
+    assert!(
+        !app.user("dana.fairweather@northshire.example")
+            .await
+            .password_must_change
+    );
 }
 
 #[tokio::test]
@@ -1228,4 +1270,87 @@ async fn the_service_recovers_by_itself_when_the_database_returns() {
     assert_eq!(ready().await, StatusCode::SERVICE_UNAVAILABLE);
     proxy.restore().await;
     assert_eq!(ready().await, StatusCode::OK, "no restart needed");
+}
+
+#[tokio::test]
+async fn reading_the_audit_log_is_itself_recorded() {
+    let app = App::sqlite().await;
+    let mut b = app.browser();
+    b.sign_in("agency.admin@northshire.example").await;
+    let before = app.audit_count().await;
+    let log = b.get("/admin/audit").await;
+    assert_eq!(app.audit_count().await, before + 1);
+    assert_eq!(app.last_audit_action().await, "audit_log.viewed");
+    assert!(
+        log.body.contains("audit_log.viewed"),
+        "the reader sees their own view at the top"
+    );
+}
+
+#[tokio::test]
+async fn a_panic_in_a_handler_becomes_the_500_page() {
+    use tower::ServiceExt;
+    let app = App::sqlite().await;
+    let state = kinlink_web::AppState::new(
+        app.store.clone(),
+        WebConfig {
+            secure_cookies: false,
+            ..WebConfig::default()
+        },
+    );
+    let routes = axum::Router::new().route(
+        "/boom",
+        axum::routing::get(|| async {
+            let items: Vec<u8> = Vec::new();
+            // An out-of-bounds index: the kind of bug that must not reach a user as a crash.
+            format!("{}", items[usize::from(items.is_empty())])
+        }),
+    );
+    let router = kinlink_web::layered(routes, state);
+    let req = axum::http::Request::builder()
+        .uri("/boom")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let res = router.oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(
+        res.headers().get("content-security-policy").is_some(),
+        "still with the security headers"
+    );
+    let body = http_body_util::BodyExt::collect(res.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    let body = String::from_utf8_lossy(&body);
+    assert!(body.contains("Sorry, there is a problem with Kinlink"));
+    assert!(!body.contains("index out of bounds"), "no internals shown");
+}
+
+/// The route lists the role and CSRF tests walk must name every route in the router.
+#[test]
+fn the_route_lists_cover_every_route() {
+    let source = include_str!("../src/lib.rs");
+    let start = source.find("let pages = Router::new()").unwrap();
+    let end = start + source[start..].find("let routes = Router::new()").unwrap();
+    let mut rest = &source[start..end];
+    let mut missing = Vec::new();
+    while let Some(i) = rest.find(".route(") {
+        rest = &rest[i + ".route(".len()..];
+        let quote = rest.find('"').unwrap();
+        let close = quote + 1 + rest[quote + 1..].find('"').unwrap();
+        let path = &rest[quote + 1..close];
+        let body_end = rest.find(".route(").unwrap_or(rest.len());
+        let handlers = &rest[close..body_end];
+        let sample = path.replace("{id}", "1");
+        let public = ["/sign-in", "/sign-in/code"].contains(&path);
+        if handlers.contains("get(") && !public && !kinlink_web::PAGES.contains(&sample.as_str()) {
+            missing.push(format!("GET {path} is not in PAGES"));
+        }
+        if handlers.contains("post(")
+            && !kinlink_web::STATE_CHANGING_ROUTES.contains(&sample.as_str())
+        {
+            missing.push(format!("POST {path} is not in STATE_CHANGING_ROUTES"));
+        }
+    }
+    assert!(missing.is_empty(), "{missing:#?}");
 }

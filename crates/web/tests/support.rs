@@ -173,6 +173,7 @@ impl App {
                 agency_id: a.id,
                 household_id: (*role == Role::Adopter).then_some(household),
                 password_hash: hash.clone(),
+                password_must_change: false,
             };
             let permit = Permit::for_operator(Action::CreateUser {
                 agency: a.id,

@@ -636,3 +636,22 @@ impl Browser {
         self
     }
 }
+
+/// What `migrate` prints on a fresh database: every migration the binary carries, by version.
+pub fn all_migrations_applied() -> String {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../store/migrations/sqlite");
+    let mut versions: Vec<i64> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| {
+            e.ok()?
+                .file_name()
+                .to_str()?
+                .split('_')
+                .next()?
+                .parse()
+                .ok()
+        })
+        .collect();
+    versions.sort();
+    format!("Applied migrations {versions:?}.")
+}

@@ -100,6 +100,7 @@ pub fn new_user(email: &str, role: Role, agency_id: i64, household_id: Option<i6
         agency_id,
         household_id,
         password_hash: Secret::new(format!("$argon2id$stand-in-for-{email}")),
+        password_must_change: false,
     }
 }
 

@@ -2,7 +2,9 @@
 
 use super::{done, invalid, page};
 use crate::AppState;
-use crate::auth::{PartlySignedIn, SignedIn, hash_password, random_bytes, verify_password};
+use crate::auth::{
+    ChangingPassword, PartlySignedIn, SignedIn, hash_password, random_bytes, verify_password,
+};
 use crate::error::WebError;
 use crate::view::{Chrome, FormErrors};
 use askama::Template;
@@ -63,12 +65,15 @@ pub async fn show(s: SignedIn, Query(q): Query<Notice>) -> Result<Response, WebE
 pub struct PasswordPage {
     c: Chrome,
     errors: FormErrors,
+    /// The person is holding a password someone else chose, and must replace it first.
+    required: bool,
 }
 
-pub async fn password_form(s: SignedIn) -> Result<Response, WebError> {
+pub async fn password_form(s: ChangingPassword) -> Result<Response, WebError> {
     page(&PasswordPage {
         c: s.chrome("Change your password", "/account"),
         errors: FormErrors::default(),
+        required: s.user.password_must_change,
     })
 }
 
@@ -84,7 +89,7 @@ pub struct PasswordForm {
 
 pub async fn password_submit(
     State(state): State<AppState>,
-    s: SignedIn,
+    s: ChangingPassword,
     Form(f): Form<PasswordForm>,
 ) -> Result<Response, WebError> {
     policy::authorize(s.actor(), Action::UseOwnAccount)?;
@@ -113,7 +118,12 @@ pub async fn password_submit(
         let c = s
             .chrome("Change your password", "/account")
             .with_errors(&errors);
-        return invalid(&PasswordPage { c, errors });
+        let required = s.user.password_must_change;
+        return invalid(&PasswordPage {
+            c,
+            errors,
+            required,
+        });
     }
     let hash = hash_password(f.new_password).await?;
     state

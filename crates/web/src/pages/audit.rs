@@ -47,6 +47,22 @@ pub async fn list(
     let scope = policy::audit_scope(s.actor())
         .ok_or(WebError::Forbidden(policy::Denied::NotAnAdministrator))?;
     let permit = policy::authorize(s.actor(), Action::ViewAuditLog { scope })?;
+    // Reading the log is itself recorded: it shows who did what, from where.
+    let (record, agency) = match scope {
+        AuditScope::All => ("all".to_owned(), None),
+        AuditScope::Agency(id) => (id.to_string(), Some(id)),
+    };
+    state
+        .store
+        .record(
+            &s.who(),
+            "audit_log.viewed",
+            "audit_log",
+            record,
+            agency,
+            serde_json::json!({"before": q.before}),
+        )
+        .await?;
     let entries = state
         .store
         .audit_entries(&permit, q.before, PAGE_SIZE + 1)

@@ -216,6 +216,7 @@ pub async fn new_submit(
         agency_id: agency.id,
         household_id: None,
         password_hash: hash_password(password.clone()).await?,
+        password_must_change: true,
     };
     match state.store.create_user(&permit, &s.who(), &new).await {
         Ok(user) => page(&CreatedPage {

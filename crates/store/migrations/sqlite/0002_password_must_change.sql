@@ -1,0 +1,3 @@
+-- A password someone else chose (an administrator, the command line) must be replaced by the
+-- person at their first sign-in.
+ALTER TABLE users ADD COLUMN password_must_change INTEGER NOT NULL DEFAULT 0 CHECK (password_must_change IN (0, 1));
