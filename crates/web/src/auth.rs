@@ -113,6 +113,15 @@ pub fn origin(parts: &Parts, trust_forwarded_for: bool) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+/// The steps after the password, in the order a person goes through them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// The authenticator code, then (where the agency requires one) enrolling an authenticator.
+    Enrolment,
+    /// Replacing a password someone else chose.
+    OwnPassword,
+}
+
 /// A live session whose second factor may still be pending.
 pub struct PartlySignedIn {
     pub user: User,
@@ -128,6 +137,21 @@ impl PartlySignedIn {
     pub fn who(&self) -> Who {
         Who::person(self.actor(), self.origin.clone())
     }
+    /// Checks the steps of signing in, in order, up to `last`; the error sends the person to
+    /// the first step they have not done.
+    pub fn signed_in_up_to(&self, last: Step) -> Result<(), WebError> {
+        if !self.session.second_factor_done {
+            return Err(WebError::SecondFactorNeeded);
+        }
+        if self.must_enrol() {
+            return Err(WebError::EnrolmentNeeded);
+        }
+        if last == Step::OwnPassword && self.user.password_must_change {
+            return Err(WebError::PasswordChangeNeeded);
+        }
+        Ok(())
+    }
+
     /// Staff of an agency that requires a second factor must enrol before anything else.
     pub fn must_enrol(&self) -> bool {
         self.agency.mfa_required && self.user.role.is_staff() && !self.user.has_second_factor()
@@ -193,15 +217,7 @@ impl FromRequestParts<AppState> for SignedIn {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let partly = PartlySignedIn::from_request_parts(parts, state).await?;
-        if !partly.session.second_factor_done {
-            return Err(WebError::SecondFactorNeeded);
-        }
-        if partly.must_enrol() {
-            return Err(WebError::EnrolmentNeeded);
-        }
-        if partly.user.password_must_change {
-            return Err(WebError::PasswordChangeNeeded);
-        }
+        partly.signed_in_up_to(Step::OwnPassword)?;
         Ok(SignedIn(partly))
     }
 }
@@ -225,12 +241,7 @@ impl FromRequestParts<AppState> for ChangingPassword {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let partly = PartlySignedIn::from_request_parts(parts, state).await?;
-        if !partly.session.second_factor_done {
-            return Err(WebError::SecondFactorNeeded);
-        }
-        if partly.must_enrol() {
-            return Err(WebError::EnrolmentNeeded);
-        }
+        partly.signed_in_up_to(Step::Enrolment)?;
         Ok(ChangingPassword(partly))
     }
 }

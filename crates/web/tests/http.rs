@@ -499,6 +499,28 @@ async fn each_role_sees_only_its_navigation() {
 
 // ---- administration ----------------------------------------------------------------------------
 
+/// Submits the "Add a user" form.
+async fn add_user(
+    admin: &mut support::Browser<'_>,
+    agency: i64,
+    name: &str,
+    email: &str,
+    role: &str,
+) -> support::Response {
+    let agency = agency.to_string();
+    admin
+        .post(
+            "/admin/users/new",
+            &[
+                ("agency", &agency),
+                ("name", name),
+                ("email", email),
+                ("role", role),
+            ],
+        )
+        .await
+}
+
 #[tokio::test]
 async fn an_agency_admin_adds_a_user_who_can_then_sign_in() {
     let app = App::sqlite().await;
@@ -506,17 +528,7 @@ async fn an_agency_admin_adds_a_user_who_can_then_sign_in() {
     admin.sign_in("agency.admin@northshire.example").await;
     admin.get("/admin/users/new").await;
     let before = app.audit_count().await;
-    let bad = admin
-        .post(
-            "/admin/users/new",
-            &[
-                ("agency", &app.north.id.to_string()),
-                ("name", ""),
-                ("email", "not-an-email"),
-                ("role", ""),
-            ],
-        )
-        .await;
+    let bad = add_user(&mut admin, app.north.id, "", "not-an-email", "").await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.has_error_summary());
     for message in [
@@ -533,60 +545,48 @@ async fn an_agency_admin_adds_a_user_who_can_then_sign_in() {
     assert_eq!(app.audit_count().await, before, "nothing stored");
 
     // Agency admins cannot make register administrators, even by editing the form.
-    let sneaky = admin
-        .post(
-            "/admin/users/new",
-            &[
-                ("agency", &app.north.id.to_string()),
-                ("name", "Eve"),
-                ("email", "eve@northshire.example"),
-                ("role", "register_admin"),
-            ],
-        )
-        .await;
+    let sneaky = add_user(
+        &mut admin,
+        app.north.id,
+        "Eve",
+        "eve@northshire.example",
+        "register_admin",
+    )
+    .await;
     assert_eq!(sneaky.status, StatusCode::UNPROCESSABLE_ENTITY);
     // Nor add users to another agency.
-    let other = admin
-        .post(
-            "/admin/users/new",
-            &[
-                ("agency", &app.south.id.to_string()),
-                ("name", "Eve"),
-                ("email", "eve@southvale.example"),
-                ("role", "social_worker"),
-            ],
-        )
-        .await;
+    let other = add_user(
+        &mut admin,
+        app.south.id,
+        "Eve",
+        "eve@southvale.example",
+        "social_worker",
+    )
+    .await;
     assert_eq!(other.status, StatusCode::FORBIDDEN);
 
-    let ok = admin
-        .post(
-            "/admin/users/new",
-            &[
-                ("agency", &app.north.id.to_string()),
-                ("name", "Dana Fairweather"),
-                ("email", "Dana.Fairweather@Northshire.example"),
-                ("role", "family_finder"),
-            ],
-        )
-        .await;
+    let ok = add_user(
+        &mut admin,
+        app.north.id,
+        "Dana Fairweather",
+        "Dana.Fairweather@Northshire.example",
+        "family_finder",
+    )
+    .await;
     assert_eq!(ok.status, StatusCode::OK);
     assert!(ok.body.contains("User added"));
     let start = ok.body.find("kinlink-secret\">").unwrap() + "kinlink-secret\">".len();
     let password = ok.body[start..start + ok.body[start..].find('<').unwrap()].to_owned();
     assert_eq!(app.last_audit_action().await, "user.created");
 
-    let dup = admin
-        .post(
-            "/admin/users/new",
-            &[
-                ("agency", &app.north.id.to_string()),
-                ("name", "Dana Again"),
-                ("email", "dana.fairweather@northshire.example"),
-                ("role", "family_finder"),
-            ],
-        )
-        .await;
+    let dup = add_user(
+        &mut admin,
+        app.north.id,
+        "Dana Again",
+        "dana.fairweather@northshire.example",
+        "family_finder",
+    )
+    .await;
     assert!(dup.body.contains("Someone already uses this email address"));
 
     let mut dana = app.browser();
