@@ -709,7 +709,13 @@ impl Store {
         write_tx!(self, tx => {
             sqlx::query("INSERT INTO sign_in_failures (email, ip, at) VALUES ($1, $2, $3)")
                 .bind(email).bind(&who.origin).bind(now).execute(&mut *tx).await?;
-            let mut event = who.event("session.sign_in_failed", "user", "", user.map(|u| u.agency_id), serde_json::json!({"email": email}));
+            // What was typed is kept in the log only when it is someone's address: people type
+            // passwords into the email box, and administrators read this log.
+            let detail = match user {
+                Some(u) => serde_json::json!({"email": u.email}),
+                None => serde_json::json!({"account": "none with that address"}),
+            };
+            let mut event = who.event("session.sign_in_failed", "user", "", user.map(|u| u.agency_id), detail);
             // An address that is nobody's account names no record.
             event.record_id = user.map(|u| u.id.to_string());
             audit!(self, tx, event);

@@ -126,11 +126,11 @@ pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> 
     let method = req.method().as_str().to_owned();
     let started = Instant::now();
     let res = next.run(req).await;
-    state.metrics.observe(
-        &method,
-        &route,
-        res.status().as_u16(),
-        started.elapsed().as_secs_f64(),
-    );
+    let seconds = started.elapsed().as_secs_f64();
+    // The route pattern only: paths, query strings and bodies can carry personal data.
+    tracing::info!(target: "kinlink::access", %method, %route, status = res.status().as_u16(), ms = (seconds * 1000.0).round() as u64, "request");
+    state
+        .metrics
+        .observe(&method, &route, res.status().as_u16(), seconds);
     res
 }

@@ -41,6 +41,12 @@ async fn failures_are_counted_per_email_and_per_address(db: &TestDb) {
             entry.event.agency_id, None,
             "an unknown account belongs to no agency"
         );
+        assert_eq!(entry.event.record_id, None, "and names no record");
+        assert!(
+            !entry.event.detail.contains("nobody@wirral.example"),
+            "what was typed for no account (perhaps a password) stays out of the log: {}",
+            entry.event.detail
+        );
     }
     clock.advance(10);
     store
