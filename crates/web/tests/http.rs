@@ -1354,3 +1354,83 @@ fn the_route_lists_cover_every_route() {
     }
     assert!(missing.is_empty(), "{missing:#?}");
 }
+
+/// Every state-changing route posted (with a valid CSRF token and plausible fields) by every
+/// role that must not use it: refused, and nothing changes.
+#[tokio::test]
+async fn every_state_changing_route_tried_as_every_role_that_may_not_use_it() {
+    let app = App::sqlite().await;
+    let admin_routes: Vec<&str> = kinlink_web::STATE_CHANGING_ROUTES
+        .iter()
+        .copied()
+        .filter(|r| r.starts_with("/admin/"))
+        .collect();
+    // The register's own agency and its administrator (user 1) belong to nobody else.
+    let register_only = [
+        "/admin/agencies/new",
+        "/admin/register-settings",
+        "/admin/users/1/role",
+        "/admin/users/1/disable",
+        "/admin/users/1/enable",
+        "/admin/users/1/reset-second-factor",
+    ];
+    let fields: &[(&str, &str)] = &[
+        ("agency", "1"),
+        ("name", "Someone New"),
+        ("email", "someone.new@northshire.example"),
+        ("role", "team_manager"),
+        ("kind", "local_authority"),
+        ("region", "North"),
+        ("link_follow_up", "named_person"),
+        ("max_open_links_per_household", "1"),
+        ("max_exploring_links_per_child", "1"),
+        ("link_response_working_days", "1"),
+    ];
+    for (email, role, _) in PEOPLE {
+        let forbidden: Vec<&str> = match role {
+            kinlink_domain::Role::RegisterAdmin => continue,
+            // Southvale's administrator may not touch Northshire (agency 1's settings) either.
+            kinlink_domain::Role::AgencyAdmin if email.ends_with("southvale.example") => {
+                register_only
+                    .iter()
+                    .copied()
+                    .chain(["/admin/agencies/1/settings"])
+                    .collect()
+            }
+            kinlink_domain::Role::AgencyAdmin => register_only.to_vec(),
+            _ => admin_routes.clone(),
+        };
+        let mut b = app.browser();
+        b.sign_in(email).await;
+        let before = app.audit_count().await;
+        for route in forbidden {
+            b.get("/").await;
+            let res = b.post(route, fields).await;
+            assert!(
+                res.status == StatusCode::FORBIDDEN || res.status == StatusCode::NOT_FOUND,
+                "{role} posted {route}: {}",
+                res.status
+            );
+            assert!(
+                !res.body.contains("This form could not be accepted"),
+                "{role} {route}: refused by the policy, not the CSRF check"
+            );
+        }
+        assert_eq!(app.audit_count().await, before, "{role} changed something");
+    }
+    assert_eq!(
+        app.store
+            .register_settings()
+            .await
+            .unwrap()
+            .max_open_links_per_household,
+        6
+    );
+    assert!(
+        app.store
+            .user_by_email("someone.new@northshire.example")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
