@@ -52,6 +52,10 @@ pub enum Action {
     ResetSecondFactor {
         target: TargetUser,
     },
+    /// Give someone a new first password (they forgot theirs); they must replace it.
+    ResetPassword {
+        target: TargetUser,
+    },
     ViewAgencies,
     ManageAgencies,
     ManageAgencySettings {
@@ -183,7 +187,7 @@ fn decide(actor: Actor, action: Action) -> Result<(), Denied> {
             role_assignable(actor.role, target.agency_kind, target.role)?;
             role_assignable(actor.role, target.agency_kind, to)
         }
-        DisableUser { target } | ResetSecondFactor { target } => {
+        DisableUser { target } | ResetSecondFactor { target } | ResetPassword { target } => {
             manage_target(actor, target)?;
             if target.role == Role::Adopter {
                 return Ok(());
@@ -333,6 +337,12 @@ mod tests {
             "reset worker 2FA" => Action::ResetSecondFactor {
                 target: target(aim, SocialWorker),
             },
+            "reset worker password" => Action::ResetPassword {
+                target: target(aim, SocialWorker),
+            },
+            "reset adopter password" => Action::ResetPassword {
+                target: target(aim, Adopter),
+            },
             "view agencies" => Action::ViewAgencies,
             "manage agencies" => Action::ManageAgencies,
             "agency settings" => Action::ManageAgencySettings {
@@ -355,75 +365,27 @@ mod tests {
     // Y = allowed, n = refused. Columns: own agency, other agency, own account.
     // Roles, in order: register_admin, agency_admin, team_manager, social_worker,
     // family_finder, business_support, adopter.
+    #[rustfmt::skip]
     const TABLE: &[(&str, [&str; 7])] = &[
-        (
-            "use own account",
-            ["YYY", "YYY", "YYY", "YYY", "YYY", "YYY", "YYY"],
-        ),
-        (
-            "list users",
-            ["YYY", "YnY", "nnn", "nnn", "nnn", "nnn", "nnn"],
-        ),
-        (
-            "create social worker",
-            ["YYY", "YnY", "nnn", "nnn", "nnn", "nnn", "nnn"],
-        ),
-        (
-            "create register admin",
-            ["YYY", "nnn", "nnn", "nnn", "nnn", "nnn", "nnn"],
-        ),
-        (
-            "create adopter",
-            ["nnn", "nnn", "nnn", "nnn", "nnn", "nnn", "nnn"],
-        ),
-        (
-            "make worker a manager",
-            ["YYn", "Ynn", "nnn", "nnn", "nnn", "nnn", "nnn"],
-        ),
-        (
-            "make worker a register admin",
-            ["nnn", "nnn", "nnn", "nnn", "nnn", "nnn", "nnn"],
-        ),
-        (
-            "disable worker",
-            ["YYn", "Ynn", "nnn", "nnn", "nnn", "nnn", "nnn"],
-        ),
-        (
-            "disable adopter",
-            ["YYn", "Ynn", "nnn", "nnn", "nnn", "nnn", "nnn"],
-        ),
-        (
-            "reset worker 2FA",
-            ["YYn", "Ynn", "nnn", "nnn", "nnn", "nnn", "nnn"],
-        ),
-        (
-            "view agencies",
-            ["YYY", "nnn", "nnn", "nnn", "nnn", "nnn", "nnn"],
-        ),
-        (
-            "manage agencies",
-            ["YYY", "nnn", "nnn", "nnn", "nnn", "nnn", "nnn"],
-        ),
-        (
-            "agency settings",
-            ["YYY", "YnY", "nnn", "nnn", "nnn", "nnn", "nnn"],
-        ),
-        (
-            "register settings",
-            ["YYY", "nnn", "nnn", "nnn", "nnn", "nnn", "nnn"],
-        ),
-        (
-            "audit log of agency",
-            ["YYY", "YnY", "nnn", "nnn", "nnn", "nnn", "nnn"],
-        ),
-        (
-            "whole audit log",
-            ["YYY", "nnn", "nnn", "nnn", "nnn", "nnn", "nnn"],
-        ),
-        (
-            "api tokens",
-            ["YYY", "YnY", "nnn", "nnn", "nnn", "nnn", "nnn"],
-        ),
+        ("use own account",                ["YYY", "YYY", "YYY", "YYY", "YYY", "YYY", "YYY"]),
+        ("list users",                     ["YYY", "YnY", "nnn", "nnn", "nnn", "nnn", "nnn"]),
+        ("create social worker",           ["YYY", "YnY", "nnn", "nnn", "nnn", "nnn", "nnn"]),
+        ("create register admin",          ["YYY", "nnn", "nnn", "nnn", "nnn", "nnn", "nnn"]),
+        ("create adopter",                 ["nnn", "nnn", "nnn", "nnn", "nnn", "nnn", "nnn"]),
+        ("make worker a manager",          ["YYn", "Ynn", "nnn", "nnn", "nnn", "nnn", "nnn"]),
+        ("make worker a register admin",   ["nnn", "nnn", "nnn", "nnn", "nnn", "nnn", "nnn"]),
+        ("disable worker",                 ["YYn", "Ynn", "nnn", "nnn", "nnn", "nnn", "nnn"]),
+        ("disable adopter",                ["YYn", "Ynn", "nnn", "nnn", "nnn", "nnn", "nnn"]),
+        ("reset worker 2FA",               ["YYn", "Ynn", "nnn", "nnn", "nnn", "nnn", "nnn"]),
+        ("reset worker password",          ["YYn", "Ynn", "nnn", "nnn", "nnn", "nnn", "nnn"]),
+        ("reset adopter password",         ["YYn", "Ynn", "nnn", "nnn", "nnn", "nnn", "nnn"]),
+        ("view agencies",                  ["YYY", "nnn", "nnn", "nnn", "nnn", "nnn", "nnn"]),
+        ("manage agencies",                ["YYY", "nnn", "nnn", "nnn", "nnn", "nnn", "nnn"]),
+        ("agency settings",                ["YYY", "YnY", "nnn", "nnn", "nnn", "nnn", "nnn"]),
+        ("register settings",              ["YYY", "nnn", "nnn", "nnn", "nnn", "nnn", "nnn"]),
+        ("audit log of agency",            ["YYY", "YnY", "nnn", "nnn", "nnn", "nnn", "nnn"]),
+        ("whole audit log",                ["YYY", "nnn", "nnn", "nnn", "nnn", "nnn", "nnn"]),
+        ("api tokens",                     ["YYY", "YnY", "nnn", "nnn", "nnn", "nnn", "nnn"]),
     ];
 
     #[test]
@@ -463,6 +425,7 @@ mod tests {
                 | Action::ChangeRole { .. }
                 | Action::DisableUser { .. }
                 | Action::ResetSecondFactor { .. }
+                | Action::ResetPassword { .. }
                 | Action::ViewAgencies
                 | Action::ManageAgencies
                 | Action::ManageAgencySettings { .. }
@@ -471,7 +434,7 @@ mod tests {
                 | Action::ManageApiTokens { .. } => {}
             }
         }
-        assert_eq!(TABLE.len(), 17);
+        assert_eq!(TABLE.len(), 19);
     }
 
     #[test]

@@ -545,6 +545,27 @@ impl Store {
         Ok(())
     }
 
+    /// Gives someone a new password chosen for them (they forgot theirs): they must replace it
+    /// at their next sign-in, and every session they have ends now.
+    pub async fn reset_password(
+        &self,
+        permit: &Permit,
+        who: &Who,
+        user: &User,
+        password_hash: &kinlink_domain::secret::Secret,
+    ) -> Result<(), StoreError> {
+        require(
+            matches!(permit.action(), Action::ResetPassword { target } if target.user_id == user.id),
+        )?;
+        write_tx!(self, tx => {
+            sqlx::query("UPDATE users SET password_hash = $1, password_must_change = $3 WHERE id = $2")
+                .bind(password_hash.expose()).bind(user.id).bind(true).execute(&mut *tx).await?;
+            let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user.id).execute(&mut *tx).await?.rows_affected();
+            audit!(self, tx, who.event("user.password_reset", "user", user.id, Some(user.agency_id), serde_json::json!({"sessions_ended": ended})));
+        });
+        Ok(())
+    }
+
     /// Changes a password and ends every other session of that person.
     pub async fn set_password(
         &self,

@@ -79,6 +79,10 @@ pub fn router(state: AppState) -> Router {
             "/admin/users/{id}/reset-second-factor",
             post(pages::users::reset_second_factor),
         )
+        .route(
+            "/admin/users/{id}/reset-password",
+            post(pages::users::reset_password),
+        )
         .route("/admin/agencies", get(pages::agencies::list))
         .route(
             "/admin/agencies/new",
@@ -148,6 +152,7 @@ pub const STATE_CHANGING_ROUTES: &[&str] = &[
     "/admin/users/1/disable",
     "/admin/users/1/enable",
     "/admin/users/1/reset-second-factor",
+    "/admin/users/1/reset-password",
     "/admin/agencies/new",
     "/admin/agencies/1/settings",
     "/admin/register-settings",

@@ -1373,6 +1373,7 @@ async fn every_state_changing_route_tried_as_every_role_that_may_not_use_it() {
         "/admin/users/1/disable",
         "/admin/users/1/enable",
         "/admin/users/1/reset-second-factor",
+        "/admin/users/1/reset-password",
     ];
     let fields: &[(&str, &str)] = &[
         ("agency", "1"),
@@ -1432,5 +1433,45 @@ async fn every_state_changing_route_tried_as_every_role_that_may_not_use_it() {
             .await
             .unwrap()
             .is_none()
+    );
+}
+
+#[tokio::test]
+async fn an_administrator_resets_a_forgotten_password() {
+    let app = App::sqlite().await;
+    let mut worker = app.browser();
+    worker.sign_in("social.worker@northshire.example").await;
+    let id = app.user("social.worker@northshire.example").await.id;
+    let mut admin = app.browser();
+    admin.sign_in("agency.admin@northshire.example").await;
+    admin.get(&format!("/admin/users/{id}")).await;
+    let shown = admin
+        .post(&format!("/admin/users/{id}/reset-password"), &[])
+        .await;
+    assert_eq!(shown.status, StatusCode::OK);
+    assert!(shown.body.contains("Password reset") && shown.body.contains("Their new password"));
+    let start = shown.body.find("kinlink-secret\">").unwrap() + "kinlink-secret\">".len();
+    let password = shown.body[start..start + shown.body[start..].find('<').unwrap()].to_owned();
+    assert_eq!(app.last_audit_action().await, "user.password_reset");
+    assert_eq!(
+        worker.get("/").await.location(),
+        "/sign-in",
+        "signed out everywhere"
+    );
+    assert_eq!(
+        worker
+            .sign_in_with("social.worker@northshire.example", PASSWORD)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED,
+        "the old password no longer works"
+    );
+    worker
+        .sign_in_with("social.worker@northshire.example", &password)
+        .await;
+    assert_eq!(
+        worker.get("/").await.location(),
+        "/account/password",
+        "the new one must be replaced"
     );
 }

@@ -20,6 +20,7 @@ on_both_backends!(
     a_role_changes,
     resetting_the_second_factor_clears_it_and_ends_sessions,
     a_new_password_keeps_only_the_given_session,
+    a_reset_password_must_be_replaced_and_ends_every_session,
 );
 
 fn target(user: &User, agency: &Agency) -> TargetUser {
@@ -411,4 +412,48 @@ async fn an_adopters_household_is_in_their_own_agency(db: &TestDb) {
         .create_user(&permit, &operator(), &at_home)
         .await
         .unwrap();
+}
+
+async fn a_reset_password_must_be_replaced_and_ends_every_session(db: &TestDb) {
+    let Fixture { store, .. } = fixture(db).await;
+    let wirral = agency(&store, "Wirral Council").await;
+    let sam = staff(&store, &wirral, "sam@wirral.example", Role::SocialWorker).await;
+    let zoe = staff(&store, &wirral, "zoe@wirral.example", Role::TeamManager).await;
+    sign_in(&store, &sam, "sam-laptop").await;
+    sign_in(&store, &zoe, "zoe-laptop").await;
+    let fresh = Secret::new("$argon2id$fresh");
+
+    let about_zoe = Permit::for_operator(Action::ResetPassword {
+        target: target(&zoe, &wirral),
+    });
+    let err = refused(
+        &store,
+        store.reset_password(&about_zoe, &operator(), &sam, &fresh),
+    )
+    .await;
+    assert!(matches!(err, StoreError::WrongPermit), "{err:?}");
+
+    let permit = Permit::for_operator(Action::ResetPassword {
+        target: target(&sam, &wirral),
+    });
+    let (_, entry) = audited(
+        &store,
+        "user.password_reset",
+        store.reset_password(&permit, &operator(), &sam, &fresh),
+    )
+    .await;
+    assert_eq!(detail(&entry)["sessions_ended"], 1);
+    let sam = store.user(sam.id).await.unwrap();
+    assert_eq!(sam.password_hash, fresh);
+    assert!(sam.password_must_change);
+    assert!(!has_session(&store, "sam-laptop").await);
+    assert!(has_session(&store, "zoe-laptop").await);
+
+    // Choosing their own clears the flag.
+    let own = Secret::new("$argon2id$own");
+    store
+        .set_password(&person(&sam), &sam, &own, None)
+        .await
+        .unwrap();
+    assert!(!store.user(sam.id).await.unwrap().password_must_change);
 }

@@ -170,6 +170,8 @@ pub struct CreatedPage {
     c: Chrome,
     user: User,
     password: String,
+    /// A new password for an existing account, rather than a new account.
+    reset: bool,
 }
 
 pub async fn new_submit(
@@ -223,6 +225,7 @@ pub async fn new_submit(
             c: s.chrome("User added", "/admin/users"),
             user,
             password,
+            reset: false,
         }),
         Err(StoreError::Conflict(_)) => {
             errors.add(
@@ -280,6 +283,7 @@ pub struct UserPage {
     can_change_role: bool,
     can_disable: bool,
     can_reset: bool,
+    can_reset_password: bool,
     errors: FormErrors,
 }
 
@@ -344,6 +348,7 @@ fn user_page(
     let can_disable = policy::allows(actor, Action::DisableUser { target: t });
     let can_reset =
         user.has_second_factor() && policy::allows(actor, Action::ResetSecondFactor { target: t });
+    let can_reset_password = policy::allows(actor, Action::ResetPassword { target: t });
     let c = s
         .chrome(&user.name, "/admin/users")
         .with_notice(notice)
@@ -356,6 +361,7 @@ fn user_page(
         can_change_role,
         can_disable,
         can_reset,
+        can_reset_password,
         errors,
     };
     if p.errors.is_empty() {
@@ -432,6 +438,27 @@ pub async fn enable(
             .await?;
     }
     Ok(done(&format!("/admin/users/{id}?done=enabled")))
+}
+
+/// A new first password for someone who forgot theirs, shown once like a new user's.
+pub async fn reset_password(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    let (user, permit) = act(&state, &s, id, |target| Action::ResetPassword { target }).await?;
+    let password = generated_password()?;
+    let hash = hash_password(password.clone()).await?;
+    state
+        .store
+        .reset_password(&permit, &s.who(), &user, &hash)
+        .await?;
+    page(&CreatedPage {
+        c: s.chrome("Password reset", "/admin/users"),
+        user,
+        password,
+        reset: true,
+    })
 }
 
 pub async fn reset_second_factor(
