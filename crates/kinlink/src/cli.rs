@@ -53,7 +53,8 @@ pub enum LogFormat {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the web service.
+    /// Run the web service (applying pending migrations first). With PostgreSQL, every instance
+    /// needs the same audit key in KINLINK_AUDIT_KEY.
     Serve(ServeArgs),
     /// Apply the database migrations embedded in this binary.
     Migrate,
@@ -72,7 +73,7 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address and port to listen on.
+    /// Address and port to listen on (port 0 picks a free one). Default: 127.0.0.1:8080.
     #[arg(long, env = "KINLINK_LISTEN", value_name = "ADDR:PORT")]
     pub listen: Option<String>,
 }
