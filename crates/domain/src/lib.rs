@@ -7,7 +7,9 @@
 pub mod account;
 pub mod audit;
 pub mod clock;
+pub mod confidentiality;
 pub mod policy;
+pub mod profile;
 pub mod role;
 pub mod secret;
 pub mod totp;

@@ -251,6 +251,105 @@ impl fmt::Display for AuditScope {
     }
 }
 
+/// How widely a child's worker lets a published profile be seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChildVisibility {
+    /// Approved adopters and staff of every agency.
+    All,
+    /// Staff of every agency, not adopters.
+    AgenciesOnly,
+    /// Staff and approved adopters of agencies in the child's agency's region.
+    OwnRegion,
+    /// As `All`, but hidden from everyone outside the child's agency while a link is explored.
+    HiddenWhileExploring,
+}
+
+impl ChildVisibility {
+    pub const ALL: [ChildVisibility; 4] = [
+        ChildVisibility::All,
+        ChildVisibility::AgenciesOnly,
+        ChildVisibility::OwnRegion,
+        ChildVisibility::HiddenWhileExploring,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChildVisibility::All => "all",
+            ChildVisibility::AgenciesOnly => "agencies_only",
+            ChildVisibility::OwnRegion => "own_region",
+            ChildVisibility::HiddenWhileExploring => "hidden_while_exploring",
+        }
+    }
+}
+
+/// Someone looking at the Register: who they are, where their agency is, and (for adopters)
+/// whether their household is approved and active.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Viewer<'a> {
+    pub actor: Actor,
+    pub region: &'a str,
+    pub household_active: bool,
+}
+
+/// What the policy needs to know about a child's (or sibling group's) profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChildFacts<'a> {
+    pub agency: AgencyId,
+    pub region: &'a str,
+    pub status: crate::profile::ChildStatus,
+    pub visibility: ChildVisibility,
+    pub link_in_exploration: bool,
+}
+
+/// How much of a child's profile someone may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sight {
+    /// Everything, including what never leaves the child's agency: surname, exact date of
+    /// birth, address, school, placement location.
+    Full,
+    /// The published profile: alias, age in years and months, needs, profile text, photos.
+    Published,
+}
+
+/// Who may see a child's profile, and how much. Staff of the child's own agency see everything,
+/// whatever its status; everyone else sees only a published profile, within the visibility the
+/// child's worker chose, and never the confidential details.
+pub fn child_sight(viewer: Viewer<'_>, child: ChildFacts<'_>) -> Option<Sight> {
+    let actor = viewer.actor;
+    if actor.role.is_staff() && actor.agency_id == child.agency {
+        return Some(Sight::Full);
+    }
+    if child.status != crate::profile::ChildStatus::Published {
+        return None;
+    }
+    let adopter = actor.role == Role::Adopter;
+    if adopter && !viewer.household_active {
+        return None;
+    }
+    let allowed = match child.visibility {
+        ChildVisibility::All => true,
+        ChildVisibility::AgenciesOnly => !adopter,
+        ChildVisibility::OwnRegion => viewer.region == child.region,
+        ChildVisibility::HiddenWhileExploring => !child.link_in_exploration,
+    };
+    allowed.then_some(Sight::Published)
+}
+
+/// Households are seen by staff (to find families for children), never by other adopters; a
+/// household's own adopters see their own profile. Drafts only by the owning agency.
+pub fn household_sight(
+    viewer: Viewer<'_>,
+    household_agency: AgencyId,
+    own_household: bool,
+    status: crate::profile::HouseholdStatus,
+) -> bool {
+    let actor = viewer.actor;
+    if actor.role == Role::Adopter {
+        return own_household;
+    }
+    actor.agency_id == household_agency || status.is_searchable()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -487,6 +586,99 @@ mod tests {
             Adopter,
         ] {
             assert_eq!(audit_scope(actor(role)), None);
+        }
+    }
+
+    mod sight {
+        use super::super::*;
+        use crate::profile::{ChildStatus, HouseholdStatus};
+        use Role::*;
+
+        /// The viewers the table's columns stand for, looking at a child of agency 1 in "North".
+        fn viewer(column: usize) -> Viewer<'static> {
+            let (role, agency, region, household_active) = match column {
+                0 => (SocialWorker, 1, "North", false), // the child's own agency
+                1 => (BusinessSupport, 1, "North", false), // also the own agency
+                2 => (FamilyFinder, 2, "North", false), // another agency, same region
+                3 => (FamilyFinder, 3, "South", false), // another agency, other region
+                4 => (RegisterAdmin, 4, "England", false), // the register's team
+                5 => (Adopter, 2, "North", true),       // approved adopter, same region
+                6 => (Adopter, 3, "South", true),       // approved adopter, other region
+                7 => (Adopter, 1, "North", false),      // adopter not (yet) approved/active
+                _ => unreachable!(),
+            };
+            Viewer {
+                actor: Actor {
+                    user_id: 10,
+                    role,
+                    agency_id: agency,
+                },
+                region,
+                household_active,
+            }
+        }
+
+        // F = full (with confidential details), P = published profile, . = nothing.
+        // Columns: own worker, own business support, other agency same region, other agency other
+        // region, register team, adopter same region, adopter other region, adopter not active.
+        #[rustfmt::skip]
+        const TABLE: &[(ChildVisibility, ChildStatus, bool, &str)] = &[
+            (ChildVisibility::All,                  ChildStatus::Published,       false, "FFPPPPP."),
+            (ChildVisibility::AgenciesOnly,         ChildStatus::Published,       false, "FFPPP..."),
+            (ChildVisibility::OwnRegion,            ChildStatus::Published,       false, "FFP..P.."),
+            (ChildVisibility::HiddenWhileExploring, ChildStatus::Published,       false, "FFPPPPP."),
+            (ChildVisibility::HiddenWhileExploring, ChildStatus::Published,       true,  "FF......"),
+            (ChildVisibility::All,                  ChildStatus::Draft,           false, "FF......"),
+            (ChildVisibility::All,                  ChildStatus::AwaitingSignOff, false, "FF......"),
+            (ChildVisibility::All,                  ChildStatus::OnHold,          false, "FF......"),
+            (ChildVisibility::All,                  ChildStatus::Matched,         false, "FF......"),
+            (ChildVisibility::All,                  ChildStatus::Placed,          false, "FF......"),
+            (ChildVisibility::All,                  ChildStatus::Withdrawn,       false, "FF......"),
+        ];
+
+        #[test]
+        fn the_child_sight_table() {
+            let mut failures = Vec::new();
+            for (visibility, status, exploring, cells) in TABLE {
+                let child = ChildFacts {
+                    agency: 1,
+                    region: "North",
+                    status: *status,
+                    visibility: *visibility,
+                    link_in_exploration: *exploring,
+                };
+                for (column, cell) in cells.chars().enumerate() {
+                    let expected = match cell {
+                        'F' => Some(Sight::Full),
+                        'P' => Some(Sight::Published),
+                        _ => None,
+                    };
+                    let got = child_sight(viewer(column), child);
+                    if got != expected {
+                        failures.push(format!("{visibility:?} {status:?} exploring={exploring} column {column}: expected {expected:?}, got {got:?}"));
+                    }
+                }
+            }
+            assert!(failures.is_empty(), "{}", failures.join("\n"));
+        }
+
+        #[test]
+        fn households_are_never_seen_by_other_adopters() {
+            let adopter = viewer(5);
+            assert!(!household_sight(adopter, 2, false, HouseholdStatus::Active));
+            assert!(
+                household_sight(adopter, 2, true, HouseholdStatus::Draft),
+                "their own"
+            );
+            assert!(
+                household_sight(viewer(3), 2, false, HouseholdStatus::Active),
+                "staff anywhere see active ones"
+            );
+            assert!(
+                !household_sight(viewer(3), 2, false, HouseholdStatus::Draft),
+                "drafts only in the owning agency"
+            );
+            assert!(household_sight(viewer(2), 2, false, HouseholdStatus::Draft));
         }
     }
 }

@@ -73,9 +73,16 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
         Ok(found) => found,
         Err(e) => return e.into_response(),
     };
-    let expected = match &lookup {
-        Some(s) => Some(s.session.csrf_token.clone()),
-        None => cookie(&parts.headers, state.config.csrf_cookie()).map(str::to_owned),
+    // Signed in: the session's token. Not signed in: the CSRF cookie's. The sign-in form takes
+    // the cookie's token even when a session exists (signed in meanwhile in another tab).
+    let cookie_token = cookie(&parts.headers, state.config.csrf_cookie()).map(str::to_owned);
+    let session_token = lookup.as_ref().map(|s| s.session.csrf_token.clone());
+    let expected: Vec<String> = match session_token {
+        Some(t) if parts.uri.path() == "/sign-in" => {
+            [Some(t), cookie_token].into_iter().flatten().collect()
+        }
+        Some(t) => vec![t],
+        None => cookie_token.into_iter().collect(),
     };
     parts.extensions.insert(SessionLookup(lookup));
     let sent = parts
@@ -84,17 +91,17 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
         .or_else(|| form_field(&parts.headers, &bytes, "csrf_token"));
-    match (expected, sent) {
-        (Some(expected), Some(sent))
-            if !expected.is_empty() && constant_time_eq(expected.as_bytes(), sent.as_bytes()) =>
-        {
-            next.run(Request::from_parts(parts, Body::from(bytes)))
-                .await
-        }
-        _ => {
-            tracing::info!(path = %parts.uri.path(), "refused a request without a valid CSRF token");
-            WebError::Csrf.into_response()
-        }
+    let valid = sent.is_some_and(|sent| {
+        expected
+            .iter()
+            .any(|e| !e.is_empty() && constant_time_eq(e.as_bytes(), sent.as_bytes()))
+    });
+    if valid {
+        next.run(Request::from_parts(parts, Body::from(bytes)))
+            .await
+    } else {
+        tracing::info!(path = %parts.uri.path(), "refused a request without a valid CSRF token");
+        WebError::Csrf.into_response()
     }
 }
 

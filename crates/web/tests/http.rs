@@ -1475,3 +1475,41 @@ async fn an_administrator_resets_a_forgotten_password() {
         "the new one must be replaced"
     );
 }
+
+#[tokio::test]
+async fn a_sign_in_form_from_another_tab_still_works_and_signed_in_people_skip_it() {
+    let app = App::sqlite().await;
+    let mut b = app.browser();
+    // Tab one loads the form; tab two (same browser, same cookies) signs in meanwhile.
+    b.get("/sign-in").await;
+    let old_form_token = b.csrf.clone().unwrap();
+    b.sign_in("team.manager@northshire.example").await;
+    assert_eq!(
+        b.get("/sign-in").await.location(),
+        "/",
+        "signed-in people are sent on"
+    );
+    let body = serde_urlencoded::to_string([
+        ("csrf_token", old_form_token.as_str()),
+        ("email", "team.manager@northshire.example"),
+        ("password", PASSWORD),
+    ])
+    .unwrap();
+    let before = b.cookies.clone();
+    let res = b.request(Method::POST, "/sign-in", Some(body), &[]).await;
+    assert_eq!((res.status, res.location()), (StatusCode::SEE_OTHER, "/"));
+    // The earlier session ended: signing in again never leaves an old session alive.
+    let mut old = app.browser();
+    old.cookies = before;
+    assert_eq!(old.get("/").await.location(), "/sign-in");
+    // Other forms still need the session's own token.
+    let body =
+        serde_urlencoded::to_string([("csrf_token", old_form_token.as_str()), ("name", "X")])
+            .unwrap();
+    assert_eq!(
+        b.request(Method::POST, "/admin/api-tokens", Some(body), &[])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -2,7 +2,10 @@
 
 use super::{done, page, render};
 use crate::AppState;
-use crate::auth::{PartlySignedIn, cookie, origin, random_token, token_hash, verify_password};
+use crate::auth::{
+    PartlySignedIn, SessionLookup, cookie, load_session, origin, random_token, token_hash,
+    verify_password,
+};
 use crate::error::WebError;
 use crate::view::{Chrome, FormErrors};
 use askama::Template;
@@ -35,6 +38,10 @@ pub async fn form(
     Query(q): Query<SignInQuery>,
     parts: Parts,
 ) -> Result<Response, WebError> {
+    // Already signed in (perhaps in another tab): nothing to do here.
+    if let Ok(Some(_)) = load_session(&parts, &state).await {
+        return Ok(done("/"));
+    }
     let (token, set_cookie) = csrf_cookie(&state, &parts)?;
     let mut c = Chrome::bare("Sign in");
     c.csrf = token;
@@ -147,6 +154,19 @@ pub async fn submit(
     };
 
     let agency = state.store.agency(user.agency_id).await?;
+    // A session this browser already had ends: each sign-in starts a fresh one.
+    if let Some(SessionLookup(Some(previous))) = parts.extensions.get::<SessionLookup>() {
+        let who = Who::person(previous.user.actor(), origin.clone());
+        state
+            .store
+            .end_session(
+                &who,
+                &previous.user,
+                &previous.session.token_hash,
+                "replaced by a new sign-in",
+            )
+            .await?;
+    }
     let needs_code = user.has_second_factor();
     let token = random_token()?;
     let session = NewSession {

@@ -1,0 +1,1 @@
+//! The confidentiality scanner (being written).

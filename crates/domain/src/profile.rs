@@ -1,0 +1,868 @@
+//! Profiles on the Register: a child's (or a sibling group's) and an approved household's.
+//! Their life cycles are state machines — each changes state through one function that takes
+//! the current state, who is acting and what they ask, and returns the new state or the rule
+//! that was broken. Ages are computed from a stored date of birth, which is never shown.
+
+use std::fmt;
+
+/// A calendar date (proleptic Gregorian), checked when made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CivilDate {
+    year: i32,
+    month: u8,
+    day: u8,
+}
+
+impl CivilDate {
+    pub fn new(year: i32, month: u8, day: u8) -> Option<Self> {
+        ((1..=12).contains(&month) && day >= 1 && day <= days_in_month(year, month))
+            .then_some(Self { year, month, day })
+    }
+    pub fn year(self) -> i32 {
+        self.year
+    }
+    pub fn month(self) -> u8 {
+        self.month
+    }
+    pub fn day(self) -> u8 {
+        self.day
+    }
+
+    /// The date of a Unix timestamp (UTC).
+    pub fn from_unix(seconds: i64) -> Self {
+        // Howard Hinnant's days-to-civil algorithm.
+        let z = seconds.div_euclid(86_400) + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+        Self { year, month, day }
+    }
+
+    /// Parses `YYYY-MM-DD`.
+    pub fn parse_iso(text: &str) -> Option<Self> {
+        let mut parts = text.trim().splitn(3, '-');
+        let year = parts.next()?.parse().ok()?;
+        let month = parts.next()?.parse().ok()?;
+        let day = parts.next()?.parse().ok()?;
+        Self::new(year, month, day)
+    }
+}
+
+impl fmt::Display for CivilDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+fn is_leap(year: i32) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+fn days_in_month(year: i32, month: u8) -> u8 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if is_leap(year) => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+/// An age in whole years and months: how a child's age is shown (the date of birth never is).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Age {
+    pub years: u32,
+    pub months: u32,
+}
+
+impl Age {
+    /// The age on `today` of someone born on `born`; `None` if `born` is after `today`.
+    pub fn on(born: CivilDate, today: CivilDate) -> Option<Age> {
+        if born > today {
+            return None;
+        }
+        let mut months =
+            (today.year - born.year) * 12 + i32::from(today.month) - i32::from(born.month);
+        // A month is complete on the same day-of-month, or on the month's last day when the
+        // birthday's day does not exist in it (born 31 January: one month old on 28 February).
+        let last_day = days_in_month(today.year, today.month);
+        if today.day < born.day && today.day < last_day {
+            months -= 1;
+        }
+        let months = u32::try_from(months).ok()?;
+        Some(Age {
+            years: months / 12,
+            months: months % 12,
+        })
+    }
+
+    pub fn total_months(self) -> u32 {
+        self.years * 12 + self.months
+    }
+}
+
+impl fmt::Display for Age {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let unit =
+            |n: u32, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        match (self.years, self.months) {
+            (0, m) => f.write_str(&unit(m, "month", "months")),
+            (y, 0) => f.write_str(&unit(y, "year", "years")),
+            (y, m) => write!(
+                f,
+                "{} and {}",
+                unit(y, "year", "years"),
+                unit(m, "month", "months")
+            ),
+        }
+    }
+}
+
+/// Kinds of need a child may have and a family may be able to consider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum NeedCategory {
+    PhysicalHealth,
+    PhysicalDisability,
+    LearningDisabilityOrDevelopmentalDelay,
+    Fasd,
+    EmotionalAndBehavioural,
+    DevelopmentalUncertainty,
+    TraumaHistory,
+}
+
+impl NeedCategory {
+    pub const ALL: [NeedCategory; 7] = [
+        NeedCategory::PhysicalHealth,
+        NeedCategory::PhysicalDisability,
+        NeedCategory::LearningDisabilityOrDevelopmentalDelay,
+        NeedCategory::Fasd,
+        NeedCategory::EmotionalAndBehavioural,
+        NeedCategory::DevelopmentalUncertainty,
+        NeedCategory::TraumaHistory,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NeedCategory::PhysicalHealth => "physical_health",
+            NeedCategory::PhysicalDisability => "physical_disability",
+            NeedCategory::LearningDisabilityOrDevelopmentalDelay => "learning_disability",
+            NeedCategory::Fasd => "fasd",
+            NeedCategory::EmotionalAndBehavioural => "emotional_behavioural",
+            NeedCategory::DevelopmentalUncertainty => "developmental_uncertainty",
+            NeedCategory::TraumaHistory => "trauma_history",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            NeedCategory::PhysicalHealth => "Physical health",
+            NeedCategory::PhysicalDisability => "Physical disability",
+            NeedCategory::LearningDisabilityOrDevelopmentalDelay => {
+                "Learning disability or developmental delay"
+            }
+            NeedCategory::Fasd => "Foetal alcohol spectrum disorder (FASD)",
+            NeedCategory::EmotionalAndBehavioural => "Emotional and behavioural",
+            NeedCategory::DevelopmentalUncertainty => "Developmental uncertainty",
+            NeedCategory::TraumaHistory => "History of trauma",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == code)
+    }
+}
+
+/// How much of a need: a child's level, or the most a family can consider. Ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum NeedLevel {
+    None,
+    Low,
+    Medium,
+    High,
+}
+
+impl NeedLevel {
+    pub const ALL: [NeedLevel; 4] = [
+        NeedLevel::None,
+        NeedLevel::Low,
+        NeedLevel::Medium,
+        NeedLevel::High,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NeedLevel::None => "none",
+            NeedLevel::Low => "low",
+            NeedLevel::Medium => "medium",
+            NeedLevel::High => "high",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|l| l.as_str() == code)
+    }
+}
+
+/// Who is acting on a profile, as far as its rules care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProfileActor {
+    pub role: crate::Role,
+    /// Works for the agency that owns the profile.
+    pub own_agency: bool,
+    /// The person who sent the profile for sign-off or agreement (if it is waiting).
+    pub submitted_it: bool,
+}
+
+/// A rule of a profile's life cycle that an event would break, in words a user can read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ProfileRuleBroken {
+    #[error("only the agency that owns this profile can change it")]
+    OtherAgency,
+    #[error("your role cannot do this to a profile")]
+    WrongRole,
+    #[error("someone other than the person who sent it must sign it off")]
+    OwnSubmission,
+    #[error("every confidentiality finding must be fixed or acknowledged first")]
+    UnresolvedFindings,
+    #[error("this cannot be done to a profile that is {0}")]
+    NotNow(&'static str),
+}
+
+/// A child's or sibling group's profile: draft → awaiting sign-off → published → on hold →
+/// matched → placed, or withdrawn. "Linked" is derived from open links, never stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChildStatus {
+    Draft,
+    AwaitingSignOff,
+    Published,
+    OnHold,
+    Matched,
+    Placed,
+    Withdrawn,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChildEvent {
+    /// The child's worker sends the profile to a team manager.
+    SubmitForSignOff {
+        unresolved_findings: usize,
+    },
+    /// A team manager of the child's agency signs it off: it is published.
+    SignOff,
+    /// A team manager sends it back for changes.
+    ReturnForChanges,
+    PutOnHold,
+    Resume,
+    RecordMatch,
+    /// A match that did not go ahead: back to published.
+    MatchFellThrough,
+    RecordPlacement,
+    Withdraw,
+}
+
+impl ChildStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChildStatus::Draft => "draft",
+            ChildStatus::AwaitingSignOff => "awaiting_sign_off",
+            ChildStatus::Published => "published",
+            ChildStatus::OnHold => "on_hold",
+            ChildStatus::Matched => "matched",
+            ChildStatus::Placed => "placed",
+            ChildStatus::Withdrawn => "withdrawn",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ChildStatus::Draft => "draft",
+            ChildStatus::AwaitingSignOff => "awaiting sign-off",
+            ChildStatus::Published => "published",
+            ChildStatus::OnHold => "on hold",
+            ChildStatus::Matched => "matched",
+            ChildStatus::Placed => "placed",
+            ChildStatus::Withdrawn => "withdrawn",
+        }
+    }
+
+    /// Whether the profile appears in searches. Matched, placed and withdrawn profiles leave
+    /// every search at once.
+    pub fn is_searchable(self) -> bool {
+        self == ChildStatus::Published
+    }
+
+    pub fn is_final(self) -> bool {
+        matches!(self, ChildStatus::Placed | ChildStatus::Withdrawn)
+    }
+
+    /// The one way a child's profile changes state.
+    pub fn apply(
+        self,
+        actor: ProfileActor,
+        event: ChildEvent,
+    ) -> Result<ChildStatus, ProfileRuleBroken> {
+        use crate::Role::{FamilyFinder, SocialWorker, TeamManager};
+        use ChildEvent::*;
+        use ChildStatus::*;
+        if !actor.own_agency {
+            return Err(ProfileRuleBroken::OtherAgency);
+        }
+        let worker = matches!(actor.role, SocialWorker | FamilyFinder | TeamManager);
+        let manager = actor.role == TeamManager;
+        let next = match (self, event) {
+            (
+                Draft,
+                SubmitForSignOff {
+                    unresolved_findings,
+                },
+            ) => {
+                require(worker)?;
+                if unresolved_findings > 0 {
+                    return Err(ProfileRuleBroken::UnresolvedFindings);
+                }
+                AwaitingSignOff
+            }
+            (AwaitingSignOff, SignOff) => {
+                require(manager)?;
+                if actor.submitted_it {
+                    return Err(ProfileRuleBroken::OwnSubmission);
+                }
+                Published
+            }
+            (AwaitingSignOff, ReturnForChanges) => {
+                require(manager)?;
+                Draft
+            }
+            (Published, PutOnHold) => {
+                require(worker)?;
+                OnHold
+            }
+            (OnHold, Resume) => {
+                require(worker)?;
+                Published
+            }
+            // A match is a panel's decision, recorded by a manager.
+            (Published | OnHold, RecordMatch) => {
+                require(manager)?;
+                Matched
+            }
+            (Matched, MatchFellThrough) => {
+                require(manager)?;
+                Published
+            }
+            (Matched, RecordPlacement) => {
+                require(worker)?;
+                Placed
+            }
+            (s, Withdraw) if !s.is_final() => {
+                require(worker)?;
+                Withdrawn
+            }
+            (s, _) => return Err(ProfileRuleBroken::NotNow(s.label())),
+        };
+        Ok(next)
+    }
+}
+
+/// An approved household's profile: draft → awaiting agency agreement → active → on hold →
+/// matched → placed, or withdrawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HouseholdStatus {
+    Draft,
+    AwaitingAgreement,
+    Active,
+    OnHold,
+    Matched,
+    Placed,
+    Withdrawn,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HouseholdEvent {
+    SubmitForAgreement { unresolved_findings: usize },
+    Agree,
+    ReturnForChanges,
+    PutOnHold,
+    Resume,
+    RecordMatch,
+    MatchFellThrough,
+    RecordPlacement,
+    Withdraw,
+}
+
+impl HouseholdStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HouseholdStatus::Draft => "draft",
+            HouseholdStatus::AwaitingAgreement => "awaiting_agreement",
+            HouseholdStatus::Active => "active",
+            HouseholdStatus::OnHold => "on_hold",
+            HouseholdStatus::Matched => "matched",
+            HouseholdStatus::Placed => "placed",
+            HouseholdStatus::Withdrawn => "withdrawn",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            HouseholdStatus::Draft => "draft",
+            HouseholdStatus::AwaitingAgreement => "awaiting agency agreement",
+            HouseholdStatus::Active => "active",
+            HouseholdStatus::OnHold => "on hold",
+            HouseholdStatus::Matched => "matched",
+            HouseholdStatus::Placed => "placed",
+            HouseholdStatus::Withdrawn => "withdrawn",
+        }
+    }
+
+    pub fn is_searchable(self) -> bool {
+        self == HouseholdStatus::Active
+    }
+
+    pub fn is_final(self) -> bool {
+        matches!(self, HouseholdStatus::Placed | HouseholdStatus::Withdrawn)
+    }
+
+    /// Adopters edit their own profile only once their agency has agreed it.
+    pub fn adopters_may_edit(self) -> bool {
+        matches!(self, HouseholdStatus::Active | HouseholdStatus::OnHold)
+    }
+
+    /// The one way a household's profile changes state. Adopters can put their own profile on
+    /// hold and resume it (a family's circumstances change), but not approve or match it.
+    pub fn apply(
+        self,
+        actor: HouseholdActor,
+        event: HouseholdEvent,
+    ) -> Result<HouseholdStatus, ProfileRuleBroken> {
+        use crate::Role::{Adopter, SocialWorker, TeamManager};
+        use HouseholdEvent::*;
+        use HouseholdStatus::*;
+        let p = actor.profile;
+        let own = p.own_agency || (p.role == Adopter && actor.own_household);
+        if !own {
+            return Err(ProfileRuleBroken::OtherAgency);
+        }
+        let worker = matches!(p.role, SocialWorker | TeamManager) && p.own_agency;
+        let manager = p.role == TeamManager && p.own_agency;
+        let adopter = p.role == Adopter && actor.own_household;
+        let next = match (self, event) {
+            (
+                Draft,
+                SubmitForAgreement {
+                    unresolved_findings,
+                },
+            ) => {
+                require(worker)?;
+                if unresolved_findings > 0 {
+                    return Err(ProfileRuleBroken::UnresolvedFindings);
+                }
+                AwaitingAgreement
+            }
+            (AwaitingAgreement, Agree) => {
+                require(manager)?;
+                if p.submitted_it {
+                    return Err(ProfileRuleBroken::OwnSubmission);
+                }
+                Active
+            }
+            (AwaitingAgreement, ReturnForChanges) => {
+                require(manager)?;
+                Draft
+            }
+            (Active, PutOnHold) => {
+                require(worker || adopter)?;
+                OnHold
+            }
+            (OnHold, Resume) => {
+                require(worker || adopter)?;
+                Active
+            }
+            (Active | OnHold, RecordMatch) => {
+                require(manager)?;
+                Matched
+            }
+            (Matched, MatchFellThrough) => {
+                require(manager)?;
+                Active
+            }
+            (Matched, RecordPlacement) => {
+                require(worker)?;
+                Placed
+            }
+            (s, Withdraw) if !s.is_final() => {
+                require(worker)?;
+                Withdrawn
+            }
+            (s, _) => return Err(ProfileRuleBroken::NotNow(s.label())),
+        };
+        Ok(next)
+    }
+}
+
+/// Who is acting on a household's profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HouseholdActor {
+    pub profile: ProfileActor,
+    /// An adopter acting on their own household's profile.
+    pub own_household: bool,
+}
+
+fn require(allowed: bool) -> Result<(), ProfileRuleBroken> {
+    if allowed {
+        Ok(())
+    } else {
+        Err(ProfileRuleBroken::WrongRole)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Role;
+    use proptest::prelude::*;
+
+    fn d(y: i32, m: u8, day: u8) -> CivilDate {
+        CivilDate::new(y, m, day).expect("valid date")
+    }
+
+    #[test]
+    fn dates_are_checked_and_read_from_timestamps() {
+        assert!(CivilDate::new(2024, 2, 29).is_some());
+        assert!(CivilDate::new(2023, 2, 29).is_none());
+        assert!(CivilDate::new(2026, 13, 1).is_none());
+        assert!(CivilDate::new(2026, 4, 31).is_none());
+        assert_eq!(CivilDate::from_unix(1_795_454_040), d(2026, 11, 23));
+        assert_eq!(CivilDate::from_unix(0), d(1970, 1, 1));
+        assert_eq!(CivilDate::from_unix(-1), d(1969, 12, 31));
+        assert_eq!(CivilDate::parse_iso("2016-03-12"), Some(d(2016, 3, 12)));
+        assert_eq!(CivilDate::parse_iso("2016-02-30"), None);
+        assert_eq!(d(2016, 3, 2).to_string(), "2016-03-02");
+    }
+
+    #[test]
+    fn ages_in_years_and_months() {
+        let born = d(2019, 5, 15);
+        assert_eq!(
+            Age::on(born, d(2026, 11, 23)),
+            Some(Age {
+                years: 7,
+                months: 6
+            })
+        );
+        assert_eq!(
+            Age::on(born, d(2026, 11, 14)),
+            Some(Age {
+                years: 7,
+                months: 5
+            })
+        );
+        assert_eq!(
+            Age::on(born, d(2026, 5, 15)),
+            Some(Age {
+                years: 7,
+                months: 0
+            })
+        );
+        assert_eq!(
+            Age::on(born, d(2019, 5, 15)),
+            Some(Age {
+                years: 0,
+                months: 0
+            })
+        );
+        assert_eq!(Age::on(born, d(2019, 5, 14)), None);
+        // Born on the 31st: a month old on the last day of a shorter month.
+        assert_eq!(
+            Age::on(d(2026, 1, 31), d(2026, 2, 28)),
+            Some(Age {
+                years: 0,
+                months: 1
+            })
+        );
+        assert_eq!(
+            Age::on(d(2024, 2, 29), d(2025, 2, 28)),
+            Some(Age {
+                years: 1,
+                months: 0
+            })
+        );
+        assert_eq!(
+            Age {
+                years: 7,
+                months: 6
+            }
+            .to_string(),
+            "7 years and 6 months"
+        );
+        assert_eq!(
+            Age {
+                years: 1,
+                months: 0
+            }
+            .to_string(),
+            "1 year"
+        );
+        assert_eq!(
+            Age {
+                years: 0,
+                months: 1
+            }
+            .to_string(),
+            "1 month"
+        );
+    }
+
+    fn actor(role: Role) -> ProfileActor {
+        ProfileActor {
+            role,
+            own_agency: true,
+            submitted_it: false,
+        }
+    }
+
+    #[test]
+    fn a_child_profile_goes_from_draft_to_placed() {
+        let worker = actor(Role::SocialWorker);
+        let manager = actor(Role::TeamManager);
+        let s = ChildStatus::Draft
+            .apply(
+                worker,
+                ChildEvent::SubmitForSignOff {
+                    unresolved_findings: 0,
+                },
+            )
+            .expect("submit");
+        let s = s.apply(manager, ChildEvent::SignOff).expect("sign off");
+        assert_eq!(s, ChildStatus::Published);
+        assert!(s.is_searchable());
+        let s = s
+            .apply(worker, ChildEvent::PutOnHold)
+            .and_then(|s| s.apply(worker, ChildEvent::Resume))
+            .expect("hold");
+        let s = s.apply(manager, ChildEvent::RecordMatch).expect("match");
+        assert!(!s.is_searchable(), "a matched child leaves every search");
+        assert_eq!(
+            s.apply(worker, ChildEvent::RecordPlacement),
+            Ok(ChildStatus::Placed)
+        );
+    }
+
+    #[test]
+    fn child_profile_rules_name_what_was_broken() {
+        let worker = actor(Role::SocialWorker);
+        let manager = actor(Role::TeamManager);
+        let draft = ChildStatus::Draft;
+        assert_eq!(
+            draft.apply(
+                worker,
+                ChildEvent::SubmitForSignOff {
+                    unresolved_findings: 2
+                }
+            ),
+            Err(ProfileRuleBroken::UnresolvedFindings)
+        );
+        assert_eq!(
+            ChildStatus::AwaitingSignOff.apply(worker, ChildEvent::SignOff),
+            Err(ProfileRuleBroken::WrongRole)
+        );
+        let submitter = ProfileActor {
+            submitted_it: true,
+            ..manager
+        };
+        assert_eq!(
+            ChildStatus::AwaitingSignOff.apply(submitter, ChildEvent::SignOff),
+            Err(ProfileRuleBroken::OwnSubmission)
+        );
+        let elsewhere = ProfileActor {
+            own_agency: false,
+            ..manager
+        };
+        assert_eq!(
+            ChildStatus::AwaitingSignOff.apply(elsewhere, ChildEvent::SignOff),
+            Err(ProfileRuleBroken::OtherAgency)
+        );
+        assert_eq!(
+            draft.apply(manager, ChildEvent::SignOff),
+            Err(ProfileRuleBroken::NotNow("draft"))
+        );
+        assert_eq!(
+            ChildStatus::Placed.apply(manager, ChildEvent::Withdraw),
+            Err(ProfileRuleBroken::NotNow("placed"))
+        );
+        for role in [
+            Role::Adopter,
+            Role::BusinessSupport,
+            Role::AgencyAdmin,
+            Role::RegisterAdmin,
+        ] {
+            assert_eq!(
+                draft.apply(
+                    actor(role),
+                    ChildEvent::SubmitForSignOff {
+                        unresolved_findings: 0
+                    }
+                ),
+                Err(ProfileRuleBroken::WrongRole),
+                "{role}"
+            );
+        }
+        assert_eq!(
+            ProfileRuleBroken::UnresolvedFindings.to_string(),
+            "every confidentiality finding must be fixed or acknowledged first"
+        );
+    }
+
+    #[test]
+    fn households_are_agreed_by_their_agency_and_paused_by_their_adopters() {
+        let worker = HouseholdActor {
+            profile: actor(Role::SocialWorker),
+            own_household: false,
+        };
+        let manager = HouseholdActor {
+            profile: actor(Role::TeamManager),
+            own_household: false,
+        };
+        let adopter = HouseholdActor {
+            profile: ProfileActor {
+                role: Role::Adopter,
+                own_agency: false,
+                submitted_it: false,
+            },
+            own_household: true,
+        };
+        let other_adopter = HouseholdActor {
+            own_household: false,
+            ..adopter
+        };
+        let s = HouseholdStatus::Draft
+            .apply(
+                worker,
+                HouseholdEvent::SubmitForAgreement {
+                    unresolved_findings: 0,
+                },
+            )
+            .expect("submit");
+        assert!(!s.adopters_may_edit());
+        assert_eq!(
+            s.apply(adopter, HouseholdEvent::Agree),
+            Err(ProfileRuleBroken::WrongRole)
+        );
+        let s = s.apply(manager, HouseholdEvent::Agree).expect("agree");
+        assert!(s.adopters_may_edit() && s.is_searchable());
+        let s = s
+            .apply(adopter, HouseholdEvent::PutOnHold)
+            .expect("adopters pause");
+        assert_eq!(
+            s.apply(other_adopter, HouseholdEvent::Resume),
+            Err(ProfileRuleBroken::OtherAgency)
+        );
+        let s = s
+            .apply(adopter, HouseholdEvent::Resume)
+            .expect("and resume");
+        assert_eq!(
+            s.apply(adopter, HouseholdEvent::RecordMatch),
+            Err(ProfileRuleBroken::WrongRole)
+        );
+        assert_eq!(
+            s.apply(adopter, HouseholdEvent::Withdraw),
+            Err(ProfileRuleBroken::WrongRole)
+        );
+    }
+
+    fn child_event() -> impl Strategy<Value = ChildEvent> {
+        prop_oneof![
+            prop_oneof![3 => Just(0usize), 1 => 1usize..3].prop_map(|n| {
+                ChildEvent::SubmitForSignOff {
+                    unresolved_findings: n,
+                }
+            }),
+            Just(ChildEvent::SignOff),
+            Just(ChildEvent::ReturnForChanges),
+            Just(ChildEvent::PutOnHold),
+            Just(ChildEvent::Resume),
+            Just(ChildEvent::RecordMatch),
+            Just(ChildEvent::MatchFellThrough),
+            Just(ChildEvent::RecordPlacement),
+            Just(ChildEvent::Withdraw),
+        ]
+    }
+
+    /// Mostly the people who can act (so that long life cycles are explored), sometimes
+    /// anyone at all.
+    fn any_actor() -> impl Strategy<Value = ProfileActor> {
+        let role = prop_oneof![
+            4 => Just(Role::SocialWorker),
+            4 => Just(Role::TeamManager),
+            2 => proptest::sample::select(Role::ALL.to_vec()),
+        ];
+        (
+            role,
+            proptest::bool::weighted(0.9),
+            proptest::bool::weighted(0.3),
+        )
+            .prop_map(|(role, own_agency, submitted_it)| ProfileActor {
+                role,
+                own_agency,
+                submitted_it,
+            })
+    }
+
+    /// The property below is only as good as the sequences it tries: they must reach every
+    /// status, or it proves nothing about the later ones.
+    #[test]
+    fn the_generated_life_cycles_reach_every_status() {
+        use proptest::strategy::ValueTree;
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        let steps = proptest::collection::vec((any_actor(), child_event()), 0..40);
+        let mut reached = std::collections::HashSet::new();
+        for _ in 0..256 {
+            let mut status = ChildStatus::Draft;
+            reached.insert(status);
+            for (actor, event) in steps.new_tree(&mut runner).expect("a sequence").current() {
+                if let Ok(next) = status.apply(actor, event) {
+                    status = next;
+                    reached.insert(status);
+                }
+            }
+        }
+        assert_eq!(reached.len(), 7, "reached only {reached:?}");
+    }
+
+    proptest! {
+        /// Whatever happens, in any order, by anyone: a profile is only ever published after a
+        /// sign-off by a manager of its own agency who did not send it; placed and withdrawn
+        /// are final; nobody outside the agency changes anything; and a refused event changes
+        /// nothing.
+        #[test]
+        fn child_profiles_never_reach_an_illegal_state(steps in proptest::collection::vec((any_actor(), child_event()), 0..40)) {
+            let mut status = ChildStatus::Draft;
+            let mut signed_off = false;
+
+            for (actor, event) in steps {
+                if let Ok(next) = status.apply(actor, event) {
+                    prop_assert!(actor.own_agency);
+                    prop_assert!(!status.is_final(), "{status:?} is final");
+                    prop_assert!(matches!(actor.role, Role::SocialWorker | Role::FamilyFinder | Role::TeamManager));
+                    if next == ChildStatus::AwaitingSignOff {
+                        prop_assert_eq!(event, ChildEvent::SubmitForSignOff { unresolved_findings: 0 });
+                    }
+                    if status == ChildStatus::AwaitingSignOff && next == ChildStatus::Published {
+                        prop_assert_eq!(actor.role, Role::TeamManager);
+                        prop_assert!(!actor.submitted_it);
+                        signed_off = true;
+                    }
+                    if next == ChildStatus::Published {
+                        prop_assert!(signed_off, "published without a sign-off");
+                    }
+                    status = next;
+                }
+            }
+        }
+    }
+}
