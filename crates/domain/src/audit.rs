@@ -94,6 +94,23 @@ pub struct ChainHead {
     pub hash: String,
 }
 
+impl ChainHead {
+    /// Reads `SEQ:HASH`, as `kinlink audit head` prints it.
+    pub fn parse(text: &str) -> Option<ChainHead> {
+        let (seq, hash) = text.trim().split_once(':')?;
+        let seq: i64 = seq.parse().ok().filter(|n| *n >= 0)?;
+        let hash = hash.to_ascii_lowercase();
+        (hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then_some(ChainHead { seq, hash })
+    }
+}
+
+impl std::fmt::Display for ChainHead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.seq, self.hash)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChainBreak {
     #[error(
@@ -104,6 +121,14 @@ pub enum ChainBreak {
     BrokenLink { seq: i64 },
     #[error("entry {seq} was altered: its contents do not match its hash")]
     Altered { seq: i64 },
+    #[error(
+        "entry {seq} differs from the head recorded earlier: the log was rewritten from there on"
+    )]
+    AnchorMismatch { seq: i64 },
+    #[error(
+        "the chain ends at entry {last}, but entry {anchor} was recorded earlier: entries were removed from the end"
+    )]
+    AnchorMissing { anchor: i64, last: i64 },
     #[error(
         "entry {found} comes after the chain's head (entry {head}): it was added outside Kinlink"
     )]
@@ -122,6 +147,8 @@ impl ChainBreak {
             ChainBreak::BrokenLink { seq } | ChainBreak::Altered { seq } => *seq,
             ChainBreak::HeadMismatch { last, .. } => *last + 1,
             ChainBreak::BeyondHead { found, .. } => *found,
+            ChainBreak::AnchorMismatch { seq } => *seq,
+            ChainBreak::AnchorMissing { last, .. } => *last + 1,
         }
     }
 }
@@ -132,6 +159,7 @@ pub struct ChainWalk<'k> {
     key: &'k AuditKey,
     expected_seq: i64,
     prev_hash: String,
+    anchor: Option<ChainHead>,
 }
 
 impl<'k> ChainWalk<'k> {
@@ -140,6 +168,17 @@ impl<'k> ChainWalk<'k> {
             key,
             expected_seq: 1,
             prev_hash: GENESIS.to_owned(),
+            anchor: None,
+        }
+    }
+
+    /// Also checks the chain against a head recorded earlier, outside the database (`kinlink
+    /// audit head`): the only way to notice entries removed from the end together with a
+    /// rewound head row.
+    pub fn with_anchor(key: &'k AuditKey, anchor: ChainHead) -> Self {
+        Self {
+            anchor: Some(anchor),
+            ..Self::new(key)
         }
     }
 
@@ -163,6 +202,13 @@ impl<'k> ChainWalk<'k> {
         if entry.prev_hash != self.prev_hash {
             return Err(ChainBreak::BrokenLink { seq: entry.seq });
         }
+        if let Some(anchor) = self
+            .anchor
+            .as_ref()
+            .filter(|a| a.seq == entry.seq && a.hash != entry.hash)
+        {
+            return Err(ChainBreak::AnchorMismatch { seq: anchor.seq });
+        }
         self.expected_seq += 1;
         self.prev_hash.clone_from(&entry.hash);
         Ok(())
@@ -171,6 +217,12 @@ impl<'k> ChainWalk<'k> {
     /// Checks the end of the chain against its head; returns how many entries were checked.
     pub fn finish(self, head: &ChainHead) -> Result<i64, ChainBreak> {
         let last = self.expected_seq - 1;
+        if let Some(anchor) = self.anchor.as_ref().filter(|a| a.seq > last) {
+            return Err(ChainBreak::AnchorMissing {
+                anchor: anchor.seq,
+                last,
+            });
+        }
         if head.seq != last || head.hash != self.prev_hash {
             return Err(ChainBreak::HeadMismatch {
                 last,
@@ -313,5 +365,45 @@ mod tests {
             entry_hash(&key(), 1, 1, GENESIS, &a),
             entry_hash(&key(), 1, 1, GENESIS, &b)
         );
+    }
+
+    #[test]
+    fn a_head_recorded_earlier_catches_a_rewound_chain() {
+        let (entries, head) = chain(5);
+        let anchor = ChainHead {
+            seq: 4,
+            hash: entries[3].hash.clone(),
+        };
+        let with = |anchor: ChainHead, entries: &[AuditEntry], head: &ChainHead| {
+            let key = key();
+            let mut walk = ChainWalk::with_anchor(&key, anchor);
+            for e in entries {
+                walk.check(e)?;
+            }
+            walk.finish(head)
+        };
+        assert_eq!(with(anchor.clone(), &entries, &head), Ok(5));
+        // Entries 4 and 5 removed and the head rewound to entry 3: intact without the anchor...
+        let rewound = ChainHead {
+            seq: 3,
+            hash: entries[2].hash.clone(),
+        };
+        assert_eq!(verify(&entries[..3], &rewound), Ok(3));
+        // ...but not against the head recorded when the chain had 4 entries.
+        assert_eq!(
+            with(anchor.clone(), &entries[..3], &rewound),
+            Err(ChainBreak::AnchorMissing { anchor: 4, last: 3 })
+        );
+        let wrong = ChainHead {
+            seq: 4,
+            hash: GENESIS.into(),
+        };
+        assert_eq!(
+            with(wrong, &entries, &head),
+            Err(ChainBreak::AnchorMismatch { seq: 4 })
+        );
+        assert_eq!(ChainHead::parse(&anchor.to_string()), Some(anchor));
+        assert_eq!(ChainHead::parse("4:xyz"), None);
+        assert_eq!(ChainHead::parse("nonsense"), None);
     }
 }

@@ -4,7 +4,7 @@ use crate::config::{ConfigError, FileConfig, parse_listen};
 use crate::{demo, serve};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use kinlink_domain::account::{Email, check_display_name, check_new_password};
-use kinlink_domain::audit::AuditKey;
+use kinlink_domain::audit::{AuditKey, ChainHead};
 use kinlink_domain::policy::{Action, Permit};
 use kinlink_domain::secret::Secret;
 use kinlink_domain::{Role, SystemClock};
@@ -130,7 +130,18 @@ pub struct UserAddArgs {
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Walk the whole audit chain: exit 0 if intact, 1 naming the first bad entry.
-    Verify,
+    Verify(VerifyArgs),
+    /// Print the chain's head as SEQ:HASH, to record outside Kinlink (e.g. daily, in another
+    /// system) and check later with `audit verify --expect-head`.
+    Head,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// A head printed earlier by `kinlink audit head`: the chain must still contain that entry
+    /// unchanged. Catches newest entries removed together with a rewound head.
+    #[arg(long, value_name = "SEQ:HASH")]
+    pub expect_head: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -351,21 +362,21 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             migrate(&store).await?;
             add_user(&store, args).await?;
         }
-        Command::Audit(AuditCommand::Verify) => {
-            if let Some(path) = resolved.sqlite_path().filter(|p| !p.exists()) {
-                return Err(CliError::Message(format!(
-                    "there is no database at {}",
-                    path.display()
-                )));
-            }
-            let store = resolved.store().await?;
-            let status = store.schema_status().await?;
-            if status.applied.is_empty() {
-                return Err(CliError::Message(
-                    "this database has no Kinlink schema yet; run `kinlink migrate` first".into(),
-                ));
-            }
-            return match store.verify_audit_chain().await? {
+        Command::Audit(AuditCommand::Head) => {
+            let store = existing_store(&resolved).await?;
+            println!("{}", store.audit_head().await?);
+        }
+        Command::Audit(AuditCommand::Verify(args)) => {
+            let anchor = match args.expect_head.as_deref() {
+                Some(text) => Some(ChainHead::parse(text).ok_or_else(|| {
+                    CliError::Message(
+                        "--expect-head takes SEQ:HASH as `kinlink audit head` prints it".into(),
+                    )
+                })?),
+                None => None,
+            };
+            let store = existing_store(&resolved).await?;
+            return match store.verify_audit_chain_against(anchor).await? {
                 Ok(n) => {
                     println!("Audit chain intact: {n} entries verified.");
                     Ok(ExitCode::SUCCESS)
@@ -378,6 +389,24 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The store of a database that must already exist and have Kinlink's schema: reading the
+/// audit log must not create one.
+async fn existing_store(resolved: &Resolved) -> Result<Store, CliError> {
+    if let Some(path) = resolved.sqlite_path().filter(|p| !p.exists()) {
+        return Err(CliError::Message(format!(
+            "there is no database at {}",
+            path.display()
+        )));
+    }
+    let store = resolved.store().await?;
+    if store.schema_status().await?.applied.is_empty() {
+        return Err(CliError::Message(
+            "this database has no Kinlink schema yet; run `kinlink migrate` first".into(),
+        ));
+    }
+    Ok(store)
 }
 
 async fn migrate(store: &Store) -> Result<Vec<i64>, CliError> {

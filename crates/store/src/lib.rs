@@ -910,9 +910,21 @@ impl Store {
 
     /// Walks the whole chain in pages; returns the number of entries, or the first break.
     pub async fn verify_audit_chain(&self) -> Result<Result<i64, ChainBreak>, StoreError> {
+        self.verify_audit_chain_against(None).await
+    }
+
+    /// As [`Store::verify_audit_chain`], and also against a head recorded earlier outside the
+    /// database, which catches entries removed from the end together with a rewound head.
+    pub async fn verify_audit_chain_against(
+        &self,
+        anchor: Option<ChainHead>,
+    ) -> Result<Result<i64, ChainBreak>, StoreError> {
         // Read the head first: entries appended while we walk come after it and are not judged.
         let head = self.audit_head().await?;
-        let mut walk = ChainWalk::new(&self.audit_key);
+        let mut walk = match anchor {
+            Some(anchor) => ChainWalk::with_anchor(&self.audit_key, anchor),
+            None => ChainWalk::new(&self.audit_key),
+        };
         let mut after = 0i64;
         loop {
             let rows: Vec<AuditRow> = with_pool!(self, pool => sqlx::query_as(concat!(audit_select!(), " WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT 1000"))

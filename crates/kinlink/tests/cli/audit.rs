@@ -175,3 +175,69 @@ async fn verifying_a_database_that_does_not_exist_creates_nothing() {
     );
     assert!(!site.sqlite_path().exists());
 }
+
+#[tokio::test]
+async fn a_head_recorded_outside_catches_entries_removed_with_a_rewound_head() {
+    let site = Deployment::sqlite();
+    site.load_demo().await;
+    let head = site.run(&["audit", "head"]).await;
+    assert_eq!(head.code(), Some(0), "{head}");
+    let recorded = head.stdout_lines()[0].to_owned();
+    let (seq, _) = recorded.split_once(':').unwrap();
+    let seq: i64 = seq.parse().unwrap();
+    assert_eq!(seq, site.intact_entries().await);
+
+    // Later: two more entries, then someone removes both and rewinds the head row to where
+    // it was before them (copying its hash from the table).
+    for name in ["Eastmoor Council", "Westdale Council"] {
+        let out = site
+            .run(&[
+                "agency",
+                "add",
+                "--name",
+                name,
+                "--kind",
+                "local_authority",
+                "--region",
+                "West",
+            ])
+            .await;
+        assert_eq!(out.code(), Some(0), "{out}");
+    }
+    let fine = site
+        .run(&["audit", "verify", "--expect-head", &recorded])
+        .await;
+    assert_eq!(fine.code(), Some(0), "{fine}");
+    let newer_head = site.run(&["audit", "head"]).await.stdout_lines()[0].to_owned();
+
+    let mut db = site.open_sqlite().await;
+    for sql in [
+        "DELETE FROM audit_entries WHERE seq > (SELECT seq - 2 FROM audit_head)",
+        "UPDATE audit_head SET seq = seq - 2, hash = (SELECT hash FROM audit_entries WHERE seq = audit_head.seq - 2)",
+    ] {
+        sqlx::query(sql).execute(&mut db).await.unwrap();
+    }
+    drop(db);
+    // Without the recorded head the shorter chain looks intact...
+    assert_eq!(site.intact_entries().await, seq);
+    // ...with the head recorded after the two additions, it does not.
+    let out = site
+        .run(&["audit", "verify", "--expect-head", &newer_head])
+        .await;
+    assert_eq!(out.code(), Some(1), "{out}");
+    let newer: i64 = newer_head.split_once(':').unwrap().0.parse().unwrap();
+    assert_eq!(
+        out.stdout_lines(),
+        [format!(
+            "Audit chain BROKEN at entry {}: the chain ends at entry {seq}, but entry {newer} was recorded earlier: entries were removed from the end.",
+            seq + 1
+        )]
+    );
+    let bad = site
+        .run(&["audit", "verify", "--expect-head", "12:nothex"])
+        .await;
+    assert_eq!(
+        bad.single_error(),
+        "error: --expect-head takes SEQ:HASH as `kinlink audit head` prints it"
+    );
+}
