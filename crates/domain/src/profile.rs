@@ -233,19 +233,175 @@ pub enum ProfileRuleBroken {
     NotNow(&'static str),
 }
 
-/// A child's or sibling group's profile: draft → awaiting sign-off → published → on hold →
-/// matched → placed, or withdrawn. "Linked" is derived from open links, never stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ChildStatus {
+/// The life cycle both kinds of profile share: draft → awaiting approval → live → on hold →
+/// matched → placed, or withdrawn. Its rules are written once, here; [`ChildStatus`] and
+/// [`HouseholdStatus`] are its names in each kind's own words ("published", "active").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
     Draft,
-    AwaitingSignOff,
-    Published,
+    Awaiting,
+    Live,
     OnHold,
     Matched,
     Placed,
     Withdrawn,
 }
 
+/// A step in the shared life cycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Submit { unresolved_findings: usize },
+    Approve,
+    ReturnForChanges,
+    PutOnHold,
+    Resume,
+    RecordMatch,
+    MatchFellThrough,
+    RecordPlacement,
+    Withdraw,
+}
+
+/// What the actor may do, as each kind of profile decides it.
+struct Authority {
+    /// Submit, place, withdraw.
+    worker: bool,
+    /// Approve (sign off / agree), return for changes, record or undo a match.
+    manager: bool,
+    /// Put on hold and resume.
+    pauser: bool,
+    submitted_it: bool,
+}
+
+/// The one transition table.
+fn advance(
+    stage: Stage,
+    step: Step,
+    who: Authority,
+    label: &'static str,
+) -> Result<Stage, ProfileRuleBroken> {
+    use Stage::*;
+    let require = |allowed: bool| {
+        if allowed {
+            Ok(())
+        } else {
+            Err(ProfileRuleBroken::WrongRole)
+        }
+    };
+    let next = match (stage, step) {
+        (
+            Draft,
+            Step::Submit {
+                unresolved_findings,
+            },
+        ) => {
+            require(who.worker)?;
+            if unresolved_findings > 0 {
+                return Err(ProfileRuleBroken::UnresolvedFindings);
+            }
+            Awaiting
+        }
+        (Awaiting, Step::Approve) => {
+            require(who.manager)?;
+            if who.submitted_it {
+                return Err(ProfileRuleBroken::OwnSubmission);
+            }
+            Live
+        }
+        (Awaiting, Step::ReturnForChanges) => {
+            require(who.manager)?;
+            Draft
+        }
+        (Live, Step::PutOnHold) => {
+            require(who.pauser)?;
+            OnHold
+        }
+        (OnHold, Step::Resume) => {
+            require(who.pauser)?;
+            Live
+        }
+        // A match is a panel's decision, recorded by a manager.
+        (Live | OnHold, Step::RecordMatch) => {
+            require(who.manager)?;
+            Matched
+        }
+        (Matched, Step::MatchFellThrough) => {
+            require(who.manager)?;
+            Live
+        }
+        (Matched, Step::RecordPlacement) => {
+            require(who.worker)?;
+            Placed
+        }
+        (s, Step::Withdraw) if !matches!(s, Placed | Withdrawn) => {
+            require(who.worker)?;
+            Withdrawn
+        }
+        _ => return Err(ProfileRuleBroken::NotNow(label)),
+    };
+    Ok(next)
+}
+
+/// Declares a status type as the shared life cycle's names: each variant, its stage, its
+/// stored code and its label.
+macro_rules! lifecycle_names {
+    ($name:ident { $($variant:ident = $stage:ident, $code:literal, $label:literal;)* }) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($variant,)*
+        }
+
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $code,)* }
+            }
+
+            pub fn label(self) -> &'static str {
+                match self { $($name::$variant => $label,)* }
+            }
+
+            fn stage(self) -> Stage {
+                match self { $($name::$variant => Stage::$stage,)* }
+            }
+
+            fn from_stage(stage: Stage) -> Self {
+                match stage { $(Stage::$stage => $name::$variant,)* }
+            }
+
+            /// Whether the profile appears in searches. Matched, placed and withdrawn profiles
+            /// leave every search at once.
+            pub fn is_searchable(self) -> bool {
+                self.stage() == Stage::Live
+            }
+
+            pub fn is_final(self) -> bool {
+                matches!(self.stage(), Stage::Placed | Stage::Withdrawn)
+            }
+        }
+    };
+}
+
+lifecycle_names!(ChildStatus {
+    Draft = Draft, "draft", "draft";
+    AwaitingSignOff = Awaiting, "awaiting_sign_off", "awaiting sign-off";
+    Published = Live, "published", "published";
+    OnHold = OnHold, "on_hold", "on hold";
+    Matched = Matched, "matched", "matched";
+    Placed = Placed, "placed", "placed";
+    Withdrawn = Withdrawn, "withdrawn", "withdrawn";
+});
+
+lifecycle_names!(HouseholdStatus {
+    Draft = Draft, "draft", "draft";
+    AwaitingAgreement = Awaiting, "awaiting_agreement", "awaiting agency agreement";
+    Active = Live, "active", "active";
+    OnHold = OnHold, "on_hold", "on hold";
+    Matched = Matched, "matched", "matched";
+    Placed = Placed, "placed", "placed";
+    Withdrawn = Withdrawn, "withdrawn", "withdrawn";
+});
+
+/// What can happen to a child's or sibling group's profile. "Linked" is derived from open
+/// links, never stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChildEvent {
     /// The child's worker sends the profile to a team manager.
@@ -266,122 +422,44 @@ pub enum ChildEvent {
 }
 
 impl ChildStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ChildStatus::Draft => "draft",
-            ChildStatus::AwaitingSignOff => "awaiting_sign_off",
-            ChildStatus::Published => "published",
-            ChildStatus::OnHold => "on_hold",
-            ChildStatus::Matched => "matched",
-            ChildStatus::Placed => "placed",
-            ChildStatus::Withdrawn => "withdrawn",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            ChildStatus::Draft => "draft",
-            ChildStatus::AwaitingSignOff => "awaiting sign-off",
-            ChildStatus::Published => "published",
-            ChildStatus::OnHold => "on hold",
-            ChildStatus::Matched => "matched",
-            ChildStatus::Placed => "placed",
-            ChildStatus::Withdrawn => "withdrawn",
-        }
-    }
-
-    /// Whether the profile appears in searches. Matched, placed and withdrawn profiles leave
-    /// every search at once.
-    pub fn is_searchable(self) -> bool {
-        self == ChildStatus::Published
-    }
-
-    pub fn is_final(self) -> bool {
-        matches!(self, ChildStatus::Placed | ChildStatus::Withdrawn)
-    }
-
-    /// The one way a child's profile changes state.
+    /// The one way a child's profile changes state. Only its own agency's child workers,
+    /// family finders and team managers act on it; team managers sign off and record matches.
     pub fn apply(
         self,
         actor: ProfileActor,
         event: ChildEvent,
     ) -> Result<ChildStatus, ProfileRuleBroken> {
         use crate::Role::{FamilyFinder, SocialWorker, TeamManager};
-        use ChildEvent::*;
-        use ChildStatus::*;
         if !actor.own_agency {
             return Err(ProfileRuleBroken::OtherAgency);
         }
         let worker = matches!(actor.role, SocialWorker | FamilyFinder | TeamManager);
-        let manager = actor.role == TeamManager;
-        let next = match (self, event) {
-            (
-                Draft,
-                SubmitForSignOff {
-                    unresolved_findings,
-                },
-            ) => {
-                require(worker)?;
-                if unresolved_findings > 0 {
-                    return Err(ProfileRuleBroken::UnresolvedFindings);
-                }
-                AwaitingSignOff
-            }
-            (AwaitingSignOff, SignOff) => {
-                require(manager)?;
-                if actor.submitted_it {
-                    return Err(ProfileRuleBroken::OwnSubmission);
-                }
-                Published
-            }
-            (AwaitingSignOff, ReturnForChanges) => {
-                require(manager)?;
-                Draft
-            }
-            (Published, PutOnHold) => {
-                require(worker)?;
-                OnHold
-            }
-            (OnHold, Resume) => {
-                require(worker)?;
-                Published
-            }
-            // A match is a panel's decision, recorded by a manager.
-            (Published | OnHold, RecordMatch) => {
-                require(manager)?;
-                Matched
-            }
-            (Matched, MatchFellThrough) => {
-                require(manager)?;
-                Published
-            }
-            (Matched, RecordPlacement) => {
-                require(worker)?;
-                Placed
-            }
-            (s, Withdraw) if !s.is_final() => {
-                require(worker)?;
-                Withdrawn
-            }
-            (s, _) => return Err(ProfileRuleBroken::NotNow(s.label())),
+        let who = Authority {
+            worker,
+            manager: actor.role == TeamManager,
+            pauser: worker,
+            submitted_it: actor.submitted_it,
         };
-        Ok(next)
+        let step = match event {
+            ChildEvent::SubmitForSignOff {
+                unresolved_findings,
+            } => Step::Submit {
+                unresolved_findings,
+            },
+            ChildEvent::SignOff => Step::Approve,
+            ChildEvent::ReturnForChanges => Step::ReturnForChanges,
+            ChildEvent::PutOnHold => Step::PutOnHold,
+            ChildEvent::Resume => Step::Resume,
+            ChildEvent::RecordMatch => Step::RecordMatch,
+            ChildEvent::MatchFellThrough => Step::MatchFellThrough,
+            ChildEvent::RecordPlacement => Step::RecordPlacement,
+            ChildEvent::Withdraw => Step::Withdraw,
+        };
+        advance(self.stage(), step, who, self.label()).map(Self::from_stage)
     }
 }
 
-/// An approved household's profile: draft → awaiting agency agreement → active → on hold →
-/// matched → placed, or withdrawn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum HouseholdStatus {
-    Draft,
-    AwaitingAgreement,
-    Active,
-    OnHold,
-    Matched,
-    Placed,
-    Withdrawn,
-}
-
+/// What can happen to an approved household's profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HouseholdEvent {
     SubmitForAgreement { unresolved_findings: usize },
@@ -396,38 +474,6 @@ pub enum HouseholdEvent {
 }
 
 impl HouseholdStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HouseholdStatus::Draft => "draft",
-            HouseholdStatus::AwaitingAgreement => "awaiting_agreement",
-            HouseholdStatus::Active => "active",
-            HouseholdStatus::OnHold => "on_hold",
-            HouseholdStatus::Matched => "matched",
-            HouseholdStatus::Placed => "placed",
-            HouseholdStatus::Withdrawn => "withdrawn",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            HouseholdStatus::Draft => "draft",
-            HouseholdStatus::AwaitingAgreement => "awaiting agency agreement",
-            HouseholdStatus::Active => "active",
-            HouseholdStatus::OnHold => "on hold",
-            HouseholdStatus::Matched => "matched",
-            HouseholdStatus::Placed => "placed",
-            HouseholdStatus::Withdrawn => "withdrawn",
-        }
-    }
-
-    pub fn is_searchable(self) -> bool {
-        self == HouseholdStatus::Active
-    }
-
-    pub fn is_final(self) -> bool {
-        matches!(self, HouseholdStatus::Placed | HouseholdStatus::Withdrawn)
-    }
-
     /// Adopters edit their own profile only once their agency has agreed it.
     pub fn adopters_may_edit(self) -> bool {
         matches!(self, HouseholdStatus::Active | HouseholdStatus::OnHold)
@@ -441,67 +487,35 @@ impl HouseholdStatus {
         event: HouseholdEvent,
     ) -> Result<HouseholdStatus, ProfileRuleBroken> {
         use crate::Role::{Adopter, SocialWorker, TeamManager};
-        use HouseholdEvent::*;
-        use HouseholdStatus::*;
         let p = actor.profile;
-        let own = p.own_agency || (p.role == Adopter && actor.own_household);
-        if !own {
+        let adopter = p.role == Adopter && actor.own_household;
+        if !p.own_agency && !adopter {
             return Err(ProfileRuleBroken::OtherAgency);
         }
         let worker = matches!(p.role, SocialWorker | TeamManager) && p.own_agency;
         let manager = p.role == TeamManager && p.own_agency;
-        let adopter = p.role == Adopter && actor.own_household;
-        let next = match (self, event) {
-            (
-                Draft,
-                SubmitForAgreement {
-                    unresolved_findings,
-                },
-            ) => {
-                require(worker)?;
-                if unresolved_findings > 0 {
-                    return Err(ProfileRuleBroken::UnresolvedFindings);
-                }
-                AwaitingAgreement
-            }
-            (AwaitingAgreement, Agree) => {
-                require(manager)?;
-                if p.submitted_it {
-                    return Err(ProfileRuleBroken::OwnSubmission);
-                }
-                Active
-            }
-            (AwaitingAgreement, ReturnForChanges) => {
-                require(manager)?;
-                Draft
-            }
-            (Active, PutOnHold) => {
-                require(worker || adopter)?;
-                OnHold
-            }
-            (OnHold, Resume) => {
-                require(worker || adopter)?;
-                Active
-            }
-            (Active | OnHold, RecordMatch) => {
-                require(manager)?;
-                Matched
-            }
-            (Matched, MatchFellThrough) => {
-                require(manager)?;
-                Active
-            }
-            (Matched, RecordPlacement) => {
-                require(worker)?;
-                Placed
-            }
-            (s, Withdraw) if !s.is_final() => {
-                require(worker)?;
-                Withdrawn
-            }
-            (s, _) => return Err(ProfileRuleBroken::NotNow(s.label())),
+        let who = Authority {
+            worker,
+            manager,
+            pauser: worker || adopter,
+            submitted_it: p.submitted_it,
         };
-        Ok(next)
+        let step = match event {
+            HouseholdEvent::SubmitForAgreement {
+                unresolved_findings,
+            } => Step::Submit {
+                unresolved_findings,
+            },
+            HouseholdEvent::Agree => Step::Approve,
+            HouseholdEvent::ReturnForChanges => Step::ReturnForChanges,
+            HouseholdEvent::PutOnHold => Step::PutOnHold,
+            HouseholdEvent::Resume => Step::Resume,
+            HouseholdEvent::RecordMatch => Step::RecordMatch,
+            HouseholdEvent::MatchFellThrough => Step::MatchFellThrough,
+            HouseholdEvent::RecordPlacement => Step::RecordPlacement,
+            HouseholdEvent::Withdraw => Step::Withdraw,
+        };
+        advance(self.stage(), step, who, self.label()).map(Self::from_stage)
     }
 }
 
@@ -511,14 +525,6 @@ pub struct HouseholdActor {
     pub profile: ProfileActor,
     /// An adopter acting on their own household's profile.
     pub own_household: bool,
-}
-
-fn require(allowed: bool) -> Result<(), ProfileRuleBroken> {
-    if allowed {
-        Ok(())
-    } else {
-        Err(ProfileRuleBroken::WrongRole)
-    }
 }
 
 #[cfg(test)]
