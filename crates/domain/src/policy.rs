@@ -156,6 +156,14 @@ pub fn audit_scope(actor: Actor) -> Option<AuditScope> {
     }
 }
 
+/// Whether the actor's own menu offers their agency's settings and API tokens. Agency
+/// administrators run their own agency from there; register administrators belong to the
+/// register's team, which has no case system or link follow-up of its own, and reach any
+/// agency's settings from the list of agencies instead.
+pub fn runs_own_agency(actor: Actor) -> bool {
+    actor.role == Role::AgencyAdmin
+}
+
 /// The roles an administrator may give in an agency of this kind.
 pub fn assignable_roles(actor: Actor, agency_kind: AgencyKind) -> Vec<Role> {
     Role::ALL
@@ -569,6 +577,15 @@ mod tests {
             assignable_roles(actor(AgencyAdmin), AgencyKind::Register),
             vec![]
         );
+    }
+
+    #[test]
+    fn only_agency_administrators_run_their_own_agency_from_their_menu() {
+        let runs: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| runs_own_agency(actor(*r)))
+            .collect();
+        assert_eq!(runs, vec![AgencyAdmin]);
     }
 
     #[test]

@@ -628,14 +628,13 @@ impl Store {
 
     /// The session behind a cookie, with its user.
     pub async fn session(&self, token_hash: &str) -> Result<Option<(Session, User)>, StoreError> {
-        let session: Option<Session> = with_pool!(self, pool => sqlx::query_as(
-            "SELECT token_hash, user_id, csrf_token, second_factor_done, pending_totp_secret, created_at, last_seen_at FROM sessions WHERE token_hash = $1")
+        // One query on every request: the session and its person together.
+        let row: Option<SessionRow> = with_pool!(self, pool => sqlx::query_as(
+            "SELECT u.*, s.token_hash, s.csrf_token, s.second_factor_done, s.pending_totp_secret, \
+                    s.created_at AS session_created_at, s.last_seen_at \
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1")
             .bind(token_hash).fetch_optional(pool).await?);
-        let Some(session) = session else {
-            return Ok(None);
-        };
-        let user = self.user(session.user_id).await?;
-        Ok(Some((session, user)))
+        Ok(row.map(SessionRow::split))
     }
 
     /// Notes activity, for the idle timeout. Written at most once a minute per session.

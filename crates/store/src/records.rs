@@ -162,6 +162,34 @@ impl std::fmt::Debug for Session {
     }
 }
 
+/// A session read together with its user.
+#[derive(sqlx::FromRow)]
+pub(crate) struct SessionRow {
+    #[sqlx(flatten)]
+    user: User,
+    token_hash: String,
+    csrf_token: String,
+    second_factor_done: bool,
+    pending_totp_secret: Option<String>,
+    session_created_at: Timestamp,
+    last_seen_at: Timestamp,
+}
+
+impl SessionRow {
+    pub(crate) fn split(self) -> (Session, User) {
+        let session = Session {
+            token_hash: self.token_hash,
+            user_id: self.user.id,
+            csrf_token: self.csrf_token,
+            second_factor_done: self.second_factor_done,
+            pending_totp_secret: self.pending_totp_secret,
+            created_at: self.session_created_at,
+            last_seen_at: self.last_seen_at,
+        };
+        (session, self.user)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewSession {
     /// SHA-256 of the cookie's token: the token itself is never stored.

@@ -2,7 +2,6 @@
 //! the CSRF token) and form errors in the GOV.UK error-summary pattern.
 
 use askama::Template;
-use kinlink_domain::Role;
 use kinlink_domain::policy::{self, Action, Actor};
 
 pub struct ChromeUser {
@@ -65,7 +64,7 @@ pub fn nav_for(actor: Actor, current: &str) -> Vec<NavItem> {
     if policy::allows(actor, Action::ViewAgencies) {
         items.push(("/admin/agencies".into(), "Agencies"));
     }
-    if actor.role == Role::AgencyAdmin {
+    if policy::runs_own_agency(actor) {
         items.push((
             format!("/admin/agencies/{}/settings", actor.agency_id),
             "Agency settings",
@@ -82,7 +81,7 @@ pub fn nav_for(actor: Actor, current: &str) -> Vec<NavItem> {
         Action::ManageApiTokens {
             agency: actor.agency_id,
         },
-    ) && actor.role == Role::AgencyAdmin
+    ) && policy::runs_own_agency(actor)
     {
         items.push(("/admin/api-tokens".into(), "API tokens"));
     }

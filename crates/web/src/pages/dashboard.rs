@@ -9,7 +9,6 @@ use crate::view::Chrome;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use kinlink_domain::Role;
 use kinlink_domain::policy::{self, Action};
 
 pub struct Figure {
@@ -77,7 +76,7 @@ pub async fn show(State(state): State<AppState>, s: SignedIn) -> Result<Response
         Action::ManageApiTokens {
             agency: actor.agency_id,
         },
-    ) && actor.role == Role::AgencyAdmin
+    ) && policy::runs_own_agency(actor)
     {
         let live = state
             .store
