@@ -143,7 +143,7 @@ impl Who {
         &self,
         action: &str,
         record_type: &str,
-        record_id: impl ToString,
+        record_id: impl RecordRef,
         agency_id: Option<i64>,
         detail: serde_json::Value,
     ) -> AuditEvent {
@@ -153,11 +153,35 @@ impl Who {
             actor_agency_id: self.actor.map(|a| a.agency_id),
             action: action.to_owned(),
             record_type: record_type.to_owned(),
-            record_id: Some(record_id.to_string()),
+            record_id: record_id.record_ref(),
             agency_id,
             ip: Some(self.origin.clone()),
             detail: detail.to_string(),
         }
+    }
+}
+
+/// What an audit entry names as its record: an id, or nothing (a failed sign-in for an
+/// address that is nobody's, a housekeeping sweep).
+trait RecordRef {
+    fn record_ref(self) -> Option<String>;
+}
+
+impl RecordRef for i64 {
+    fn record_ref(self) -> Option<String> {
+        Some(self.to_string())
+    }
+}
+
+impl RecordRef for Option<i64> {
+    fn record_ref(self) -> Option<String> {
+        self.map(|id| id.to_string())
+    }
+}
+
+impl RecordRef for String {
+    fn record_ref(self) -> Option<String> {
+        Some(self)
     }
 }
 
@@ -338,7 +362,13 @@ impl Store {
         agency_id: Option<i64>,
         detail: serde_json::Value,
     ) -> Result<(), StoreError> {
-        let event = who.event(action, record_type, record_id, agency_id, detail);
+        let event = who.event(
+            action,
+            record_type,
+            record_id.to_string(),
+            agency_id,
+            detail,
+        );
         write_tx!(self, tx => { audit!(self, tx, event); });
         Ok(())
     }
@@ -709,9 +739,7 @@ impl Store {
                 .bind(idle_before).bind(created_before).execute(&mut *tx).await?.rows_affected();
             sqlx::query("DELETE FROM sign_in_failures WHERE at < $1").bind(failures_before).execute(&mut *tx).await?;
             if sessions > 0 {
-                let mut event = who.event("sessions.expired", "session", "", None, serde_json::json!({"ended": sessions}));
-                event.record_id = None;
-                audit!(self, tx, event);
+                audit!(self, tx, who.event("sessions.expired", "session", None, None, serde_json::json!({"ended": sessions})));
             }
             Ok(sessions)
         })
@@ -735,10 +763,8 @@ impl Store {
                 Some(u) => serde_json::json!({"email": u.email}),
                 None => serde_json::json!({"account": "none with that address"}),
             };
-            let mut event = who.event("session.sign_in_failed", "user", "", user.map(|u| u.agency_id), detail);
             // An address that is nobody's account names no record.
-            event.record_id = user.map(|u| u.id.to_string());
-            audit!(self, tx, event);
+            audit!(self, tx, who.event("session.sign_in_failed", "user", user.map(|u| u.id), user.map(|u| u.agency_id), detail));
         });
         Ok(())
     }
