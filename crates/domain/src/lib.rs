@@ -6,8 +6,12 @@
 
 pub mod account;
 pub mod audit;
+pub mod child;
 pub mod clock;
+pub mod codes;
 pub mod confidentiality;
+pub mod household;
+pub mod places;
 pub mod policy;
 pub mod profile;
 pub mod role;

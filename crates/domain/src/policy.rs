@@ -68,6 +68,24 @@ pub enum Action {
     ManageApiTokens {
         agency: AgencyId,
     },
+    /// Create or edit a child's profile, acknowledge its findings, add photos, change its status
+    /// (the life cycle then decides which changes this person may make).
+    EditChildProfile {
+        agency: AgencyId,
+    },
+    /// Search published children: people who find families, and approved adopters.
+    SearchChildren,
+    /// Create or edit a household's profile, or change its status, as the household's agency.
+    EditHousehold {
+        agency: AgencyId,
+    },
+    /// An adopter edits their own household's profile (only once the agency has agreed it).
+    EditOwnHousehold {
+        own_household: bool,
+        status: crate::profile::HouseholdStatus,
+    },
+    /// Search households: staff who find families, never adopters.
+    SearchHouseholds,
 }
 
 /// How much of the audit log a reader may see.
@@ -118,6 +136,10 @@ pub enum Denied {
     RoleNotAssignable,
     #[error("adopter accounts are set up with their household, not here")]
     AdopterAccount,
+    #[error("your role does not work on the Register's profiles")]
+    NotOnTheRegister,
+    #[error("you can edit your profile once your agency has agreed it")]
+    NotYetAgreed,
 }
 
 impl Denied {
@@ -130,6 +152,8 @@ impl Denied {
             Denied::OwnAccount => "own_account",
             Denied::RoleNotAssignable => "role_not_assignable",
             Denied::AdopterAccount => "adopter_account",
+            Denied::NotOnTheRegister => "not_on_the_register",
+            Denied::NotYetAgreed => "not_yet_agreed",
         }
     }
 }
@@ -174,6 +198,7 @@ pub fn assignable_roles(actor: Actor, agency_kind: AgencyKind) -> Vec<Role> {
 
 fn decide(actor: Actor, action: Action) -> Result<(), Denied> {
     use Action::*;
+    use Role::{Adopter, FamilyFinder, SocialWorker, TeamManager};
     match action {
         UseOwnAccount => Ok(()),
         ListUsers { agency } | ManageApiTokens { agency } | ManageAgencySettings { agency } => {
@@ -209,6 +234,46 @@ fn decide(actor: Actor, action: Action) -> Result<(), Denied> {
             (Some(AuditScope::Agency(_)), _) => Err(Denied::OtherAgency),
             (None, _) => Err(Denied::NotAnAdministrator),
         },
+        EditChildProfile { agency } => {
+            casework_of(actor, agency, &[TeamManager, SocialWorker, FamilyFinder])
+        }
+        EditHousehold { agency } => casework_of(actor, agency, &[TeamManager, SocialWorker]),
+        EditOwnHousehold {
+            own_household,
+            status,
+        } => {
+            if actor.role != Adopter || !own_household {
+                Err(Denied::NotOnTheRegister)
+            } else if !status.adopters_may_edit() {
+                Err(Denied::NotYetAgreed)
+            } else {
+                Ok(())
+            }
+        }
+        SearchChildren if actor.role == Adopter || finds_families(actor.role) => Ok(()),
+        SearchHouseholds if finds_families(actor.role) => Ok(()),
+        SearchChildren | SearchHouseholds => Err(Denied::NotOnTheRegister),
+    }
+}
+
+/// The roles that work on the Register's profiles: finding families for children and children
+/// for families. Agency administrators and business support run the system and the records
+/// service; they have no need to read children's profiles, so they do not (least sight).
+fn finds_families(role: Role) -> bool {
+    matches!(
+        role,
+        Role::TeamManager | Role::SocialWorker | Role::FamilyFinder | Role::RegisterAdmin
+    )
+}
+
+/// Casework on a profile is done by the owning agency's staff in the given roles.
+fn casework_of(actor: Actor, agency: AgencyId, roles: &[Role]) -> Result<(), Denied> {
+    if !roles.contains(&actor.role) {
+        Err(Denied::NotOnTheRegister)
+    } else if actor.agency_id != agency {
+        Err(Denied::OtherAgency)
+    } else {
+        Ok(())
     }
 }
 
@@ -319,18 +384,21 @@ pub enum Sight {
     Published,
 }
 
-/// Who may see a child's profile, and how much. Staff of the child's own agency see everything,
-/// whatever its status; everyone else sees only a published profile, within the visibility the
-/// child's worker chose, and never the confidential details.
+/// Who may see a child's profile, and how much. The owning agency's caseworkers see everything,
+/// whatever its status; everyone else on the Register sees only a published profile, within the
+/// visibility the child's worker chose, and never the confidential details.
 pub fn child_sight(viewer: Viewer<'_>, child: ChildFacts<'_>) -> Option<Sight> {
     let actor = viewer.actor;
-    if actor.role.is_staff() && actor.agency_id == child.agency {
+    let adopter = actor.role == Role::Adopter;
+    if !adopter && !finds_families(actor.role) {
+        return None;
+    }
+    if !adopter && actor.agency_id == child.agency {
         return Some(Sight::Full);
     }
     if child.status != crate::profile::ChildStatus::Published {
         return None;
     }
-    let adopter = actor.role == Role::Adopter;
     if adopter && !viewer.household_active {
         return None;
     }
@@ -343,8 +411,9 @@ pub fn child_sight(viewer: Viewer<'_>, child: ChildFacts<'_>) -> Option<Sight> {
     allowed.then_some(Sight::Published)
 }
 
-/// Households are seen by staff (to find families for children), never by other adopters; a
-/// household's own adopters see their own profile. Drafts only by the owning agency.
+/// Households are seen by staff who find families (to find families for children), never by
+/// other adopters; a household's own adopters see their own profile. Drafts and profiles
+/// waiting for agreement only by the owning agency.
 pub fn household_sight(
     viewer: Viewer<'_>,
     household_agency: AgencyId,
@@ -355,7 +424,72 @@ pub fn household_sight(
     if actor.role == Role::Adopter {
         return own_household;
     }
-    actor.agency_id == household_agency || status.is_searchable()
+    finds_families(actor.role) && (actor.agency_id == household_agency || status.is_searchable())
+}
+
+/// Something the policy let a viewer see, already cut down to what they may see. Only this
+/// module makes one, so a page or API answer built from a `Visible` cannot show more than the
+/// policy allowed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Visible<T> {
+    item: T,
+    sight: Sight,
+}
+
+impl<T> Visible<T> {
+    pub fn sight(&self) -> Sight {
+        self.sight
+    }
+}
+
+impl<T> std::ops::Deref for Visible<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.item
+    }
+}
+
+/// A child's profile as `viewer` may see it, or `None` if they may not see it at all.
+pub fn reveal_child(
+    viewer: Viewer<'_>,
+    mut profile: crate::child::ChildProfile,
+    link_in_exploration: bool,
+) -> Option<Visible<crate::child::ChildProfile>> {
+    let facts = ChildFacts {
+        agency: profile.agency_id,
+        region: &profile.region,
+        status: profile.status,
+        visibility: profile.visibility,
+        link_in_exploration,
+    };
+    let sight = child_sight(viewer, facts)?;
+    if sight != Sight::Full {
+        profile.redact(viewer.actor.role == Role::Adopter);
+    }
+    Some(Visible {
+        item: profile,
+        sight,
+    })
+}
+
+/// A household's profile if `viewer` may see it. `own_household`: the viewer is one of its
+/// adopters.
+pub fn reveal_household(
+    viewer: Viewer<'_>,
+    profile: crate::household::HouseholdProfile,
+    own_household: bool,
+) -> Option<Visible<crate::household::HouseholdProfile>> {
+    household_sight(viewer, profile.agency_id, own_household, profile.status).then(|| {
+        let sight = if viewer.actor.agency_id == profile.agency_id || own_household {
+            Sight::Full
+        } else {
+            Sight::Published
+        };
+        Visible {
+            item: profile,
+            sight,
+        }
+    })
 }
 
 #[cfg(test)]
@@ -465,6 +599,22 @@ mod tests {
             "api tokens" => Action::ManageApiTokens {
                 agency: agency(aim),
             },
+            "edit child profile" => Action::EditChildProfile {
+                agency: agency(aim),
+            },
+            "search children" => Action::SearchChildren,
+            "edit household" => Action::EditHousehold {
+                agency: agency(aim),
+            },
+            "edit own active household" => Action::EditOwnHousehold {
+                own_household: !matches!(aim, Aim::Other),
+                status: crate::profile::HouseholdStatus::Active,
+            },
+            "edit own draft household" => Action::EditOwnHousehold {
+                own_household: !matches!(aim, Aim::Other),
+                status: crate::profile::HouseholdStatus::Draft,
+            },
+            "search households" => Action::SearchHouseholds,
             other => panic!("no such action in the table: {other}"),
         }
     }
@@ -493,6 +643,14 @@ mod tests {
         ("audit log of agency",            ["YYY", "YnY", "nnn", "nnn", "nnn", "nnn", "nnn"]),
         ("whole audit log",                ["YYY", "nnn", "nnn", "nnn", "nnn", "nnn", "nnn"]),
         ("api tokens",                     ["YYY", "YnY", "nnn", "nnn", "nnn", "nnn", "nnn"]),
+        // For households, "own agency" is the household's agency; for an adopter's own
+        // household, "own" and "own account" are their household, "other" someone else's.
+        ("edit child profile",             ["nnn", "nnn", "YnY", "YnY", "YnY", "nnn", "nnn"]),
+        ("search children",                ["YYY", "nnn", "YYY", "YYY", "YYY", "nnn", "YYY"]),
+        ("edit household",                 ["nnn", "nnn", "YnY", "YnY", "nnn", "nnn", "nnn"]),
+        ("edit own active household",      ["nnn", "nnn", "nnn", "nnn", "nnn", "nnn", "YnY"]),
+        ("edit own draft household",       ["nnn", "nnn", "nnn", "nnn", "nnn", "nnn", "nnn"]),
+        ("search households",              ["YYY", "nnn", "YYY", "YYY", "YYY", "nnn", "nnn"]),
     ];
 
     #[test]
@@ -538,10 +696,15 @@ mod tests {
                 | Action::ManageAgencySettings { .. }
                 | Action::ManageRegisterSettings
                 | Action::ViewAuditLog { .. }
-                | Action::ManageApiTokens { .. } => {}
+                | Action::ManageApiTokens { .. }
+                | Action::EditChildProfile { .. }
+                | Action::SearchChildren
+                | Action::EditHousehold { .. }
+                | Action::EditOwnHousehold { .. }
+                | Action::SearchHouseholds => {}
             }
         }
-        assert_eq!(TABLE.len(), 19);
+        assert_eq!(TABLE.len(), 25);
     }
 
     #[test]
@@ -615,13 +778,16 @@ mod tests {
         fn viewer(column: usize) -> Viewer<'static> {
             let (role, agency, region, household_active) = match column {
                 0 => (SocialWorker, 1, "North", false), // the child's own agency
-                1 => (BusinessSupport, 1, "North", false), // also the own agency
-                2 => (FamilyFinder, 2, "North", false), // another agency, same region
-                3 => (FamilyFinder, 3, "South", false), // another agency, other region
-                4 => (RegisterAdmin, 4, "England", false), // the register's team
-                5 => (Adopter, 2, "North", true),       // approved adopter, same region
-                6 => (Adopter, 3, "South", true),       // approved adopter, other region
-                7 => (Adopter, 1, "North", false),      // adopter not (yet) approved/active
+                1 => (TeamManager, 1, "North", false),  // also the own agency
+                2 => (BusinessSupport, 1, "North", false), // own agency, not casework
+                3 => (AgencyAdmin, 1, "North", false),  // own agency, not casework
+                4 => (FamilyFinder, 2, "North", false), // another agency, same region
+                5 => (SocialWorker, 3, "South", false), // another agency, other region
+                6 => (RegisterAdmin, 4, "England", false), // the register's team
+                7 => (BusinessSupport, 2, "North", false), // another agency, not casework
+                8 => (Adopter, 2, "North", true),       // approved adopter, same region
+                9 => (Adopter, 3, "South", true),       // approved adopter, other region
+                10 => (Adopter, 1, "North", false),     // adopter not (yet) approved/active
                 _ => unreachable!(),
             };
             Viewer {
@@ -636,21 +802,22 @@ mod tests {
         }
 
         // F = full (with confidential details), P = published profile, . = nothing.
-        // Columns: own worker, own business support, other agency same region, other agency other
-        // region, register team, adopter same region, adopter other region, adopter not active.
+        // Columns: own social worker, own team manager, own business support, own agency admin,
+        // other agency same region, other agency other region, register team, other agency's
+        // business support, adopter same region, adopter other region, adopter not active.
         #[rustfmt::skip]
         const TABLE: &[(ChildVisibility, ChildStatus, bool, &str)] = &[
-            (ChildVisibility::All,                  ChildStatus::Published,       false, "FFPPPPP."),
-            (ChildVisibility::AgenciesOnly,         ChildStatus::Published,       false, "FFPPP..."),
-            (ChildVisibility::OwnRegion,            ChildStatus::Published,       false, "FFP..P.."),
-            (ChildVisibility::HiddenWhileExploring, ChildStatus::Published,       false, "FFPPPPP."),
-            (ChildVisibility::HiddenWhileExploring, ChildStatus::Published,       true,  "FF......"),
-            (ChildVisibility::All,                  ChildStatus::Draft,           false, "FF......"),
-            (ChildVisibility::All,                  ChildStatus::AwaitingSignOff, false, "FF......"),
-            (ChildVisibility::All,                  ChildStatus::OnHold,          false, "FF......"),
-            (ChildVisibility::All,                  ChildStatus::Matched,         false, "FF......"),
-            (ChildVisibility::All,                  ChildStatus::Placed,          false, "FF......"),
-            (ChildVisibility::All,                  ChildStatus::Withdrawn,       false, "FF......"),
+            (ChildVisibility::All,                  ChildStatus::Published,       false, "FF..PPP.PP."),
+            (ChildVisibility::AgenciesOnly,         ChildStatus::Published,       false, "FF..PPP...."),
+            (ChildVisibility::OwnRegion,            ChildStatus::Published,       false, "FF..P...P.."),
+            (ChildVisibility::HiddenWhileExploring, ChildStatus::Published,       false, "FF..PPP.PP."),
+            (ChildVisibility::HiddenWhileExploring, ChildStatus::Published,       true,  "FF........."),
+            (ChildVisibility::All,                  ChildStatus::Draft,           false, "FF........."),
+            (ChildVisibility::All,                  ChildStatus::AwaitingSignOff, false, "FF........."),
+            (ChildVisibility::All,                  ChildStatus::OnHold,          false, "FF........."),
+            (ChildVisibility::All,                  ChildStatus::Matched,         false, "FF........."),
+            (ChildVisibility::All,                  ChildStatus::Placed,          false, "FF........."),
+            (ChildVisibility::All,                  ChildStatus::Withdrawn,       false, "FF........."),
         ];
 
         #[test]
@@ -681,21 +848,25 @@ mod tests {
 
         #[test]
         fn households_are_never_seen_by_other_adopters() {
-            let adopter = viewer(5);
+            let adopter = viewer(8);
             assert!(!household_sight(adopter, 2, false, HouseholdStatus::Active));
             assert!(
                 household_sight(adopter, 2, true, HouseholdStatus::Draft),
                 "their own"
             );
             assert!(
-                household_sight(viewer(3), 2, false, HouseholdStatus::Active),
+                household_sight(viewer(5), 2, false, HouseholdStatus::Active),
                 "staff anywhere see active ones"
             );
             assert!(
-                !household_sight(viewer(3), 2, false, HouseholdStatus::Draft),
+                !household_sight(viewer(5), 2, false, HouseholdStatus::Draft),
                 "drafts only in the owning agency"
             );
-            assert!(household_sight(viewer(2), 2, false, HouseholdStatus::Draft));
+            assert!(household_sight(viewer(4), 2, false, HouseholdStatus::Draft));
+            assert!(
+                !household_sight(viewer(7), 2, false, HouseholdStatus::Active),
+                "business support does not find families"
+            );
         }
     }
 }
