@@ -353,6 +353,21 @@ impl ChildVisibility {
             ChildVisibility::HiddenWhileExploring => "hidden_while_exploring",
         }
     }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ChildVisibility::All => "Approved adopters and staff of every agency",
+            ChildVisibility::AgenciesOnly => "Staff of every agency, not adopters",
+            ChildVisibility::OwnRegion => "Staff and approved adopters in our region only",
+            ChildVisibility::HiddenWhileExploring => {
+                "Everyone, but hidden while a link is being explored"
+            }
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == code)
+    }
 }
 
 /// Someone looking at the Register: who they are, where their agency is, and (for adopters)

@@ -250,7 +250,9 @@ enum Stage {
 /// A step in the shared life cycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Step {
-    Submit { unresolved_findings: usize },
+    Submit {
+        unresolved_findings: usize,
+    },
     Approve,
     ReturnForChanges,
     PutOnHold,
@@ -259,6 +261,9 @@ enum Step {
     MatchFellThrough,
     RecordPlacement,
     Withdraw,
+    /// Take a live profile back to draft to change it; it leaves every search until it is
+    /// approved again, so nothing reaches readers unchecked.
+    Revise,
 }
 
 /// What the actor may do, as each kind of profile decides it.
@@ -332,6 +337,10 @@ fn advance(
             require(who.worker)?;
             Placed
         }
+        (Live | OnHold, Step::Revise) => {
+            require(who.worker)?;
+            Draft
+        }
         (s, Step::Withdraw) if !matches!(s, Placed | Withdrawn) => {
             require(who.worker)?;
             Withdrawn
@@ -357,6 +366,10 @@ macro_rules! lifecycle_names {
 
             pub fn label(self) -> &'static str {
                 match self { $($name::$variant => $label,)* }
+            }
+
+            pub fn parse(code: &str) -> Option<Self> {
+                match code { $($code => Some($name::$variant),)* _ => None }
             }
 
             fn stage(self) -> Stage {
@@ -419,6 +432,8 @@ pub enum ChildEvent {
     MatchFellThrough,
     RecordPlacement,
     Withdraw,
+    /// The child's worker takes a published or held profile back to draft to change it.
+    Revise,
 }
 
 impl ChildStatus {
@@ -454,6 +469,7 @@ impl ChildStatus {
             ChildEvent::MatchFellThrough => Step::MatchFellThrough,
             ChildEvent::RecordPlacement => Step::RecordPlacement,
             ChildEvent::Withdraw => Step::Withdraw,
+            ChildEvent::Revise => Step::Revise,
         };
         advance(self.stage(), step, who, self.label()).map(Self::from_stage)
     }
@@ -462,7 +478,9 @@ impl ChildStatus {
 /// What can happen to an approved household's profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HouseholdEvent {
-    SubmitForAgreement { unresolved_findings: usize },
+    SubmitForAgreement {
+        unresolved_findings: usize,
+    },
     Agree,
     ReturnForChanges,
     PutOnHold,
@@ -471,6 +489,9 @@ pub enum HouseholdEvent {
     MatchFellThrough,
     RecordPlacement,
     Withdraw,
+    /// The adopters' worker takes the profile back to draft (adopters edit an agreed profile
+    /// in place instead).
+    Revise,
 }
 
 impl HouseholdStatus {
@@ -514,6 +535,7 @@ impl HouseholdStatus {
             HouseholdEvent::MatchFellThrough => Step::MatchFellThrough,
             HouseholdEvent::RecordPlacement => Step::RecordPlacement,
             HouseholdEvent::Withdraw => Step::Withdraw,
+            HouseholdEvent::Revise => Step::Revise,
         };
         advance(self.stage(), step, who, self.label()).map(Self::from_stage)
     }
@@ -660,6 +682,23 @@ mod tests {
     }
 
     #[test]
+    fn a_published_profile_goes_back_to_draft_to_be_changed() {
+        let worker = actor(Role::SocialWorker);
+        assert_eq!(
+            ChildStatus::Published.apply(worker, ChildEvent::Revise),
+            Ok(ChildStatus::Draft)
+        );
+        assert_eq!(
+            ChildStatus::OnHold.apply(worker, ChildEvent::Revise),
+            Ok(ChildStatus::Draft)
+        );
+        assert_eq!(
+            ChildStatus::Matched.apply(worker, ChildEvent::Revise),
+            Err(ProfileRuleBroken::NotNow("matched"))
+        );
+    }
+
+    #[test]
     fn child_profile_rules_name_what_was_broken() {
         let worker = actor(Role::SocialWorker);
         let manager = actor(Role::TeamManager);
@@ -783,19 +822,20 @@ mod tests {
 
     fn child_event() -> impl Strategy<Value = ChildEvent> {
         prop_oneof![
-            prop_oneof![3 => Just(0usize), 1 => 1usize..3].prop_map(|n| {
+            4 => prop_oneof![3 => Just(0usize), 1 => 1usize..3].prop_map(|n| {
                 ChildEvent::SubmitForSignOff {
                     unresolved_findings: n,
                 }
             }),
-            Just(ChildEvent::SignOff),
-            Just(ChildEvent::ReturnForChanges),
-            Just(ChildEvent::PutOnHold),
-            Just(ChildEvent::Resume),
-            Just(ChildEvent::RecordMatch),
-            Just(ChildEvent::MatchFellThrough),
-            Just(ChildEvent::RecordPlacement),
-            Just(ChildEvent::Withdraw),
+            4 => Just(ChildEvent::SignOff),
+            4 => Just(ChildEvent::ReturnForChanges),
+            4 => Just(ChildEvent::PutOnHold),
+            4 => Just(ChildEvent::Resume),
+            4 => Just(ChildEvent::RecordMatch),
+            4 => Just(ChildEvent::MatchFellThrough),
+            4 => Just(ChildEvent::RecordPlacement),
+            4 => Just(ChildEvent::Withdraw),
+            1 => Just(ChildEvent::Revise),
         ]
     }
 

@@ -21,6 +21,18 @@ pub enum StoreError {
     /// A permit for another action was passed: a programming error, refused rather than trusted.
     #[error("the permit given does not allow this operation")]
     WrongPermit,
+    /// What was given breaks a rule about its content: each problem names its field.
+    #[error("{}", .0.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<kinlink_domain::child::Problem>),
+    /// A rule of a profile's life cycle.
+    #[error("{0}")]
+    Rule(#[from] kinlink_domain::profile::ProfileRuleBroken),
+    /// Only a draft can be changed; this profile is not one.
+    #[error("only a draft can be changed; this profile is {0}")]
+    NotEditable(&'static str),
+    /// A stored value this version does not understand.
+    #[error("unexpected value in the database ({0})")]
+    Corrupt(String),
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
 }

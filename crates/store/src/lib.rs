@@ -110,6 +110,11 @@ macro_rules! audit {
     }};
 }
 
+mod profiles;
+mod search;
+pub use profiles::*;
+pub use search::*;
+
 /// Who is acting and from where: what every audit entry records.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Who {
@@ -163,7 +168,7 @@ impl Who {
 
 /// What an audit entry names as its record: an id, or nothing (a failed sign-in for an
 /// address that is nobody's, a housekeeping sweep).
-trait RecordRef {
+pub trait RecordRef {
     fn record_ref(self) -> Option<String>;
 }
 
@@ -176,6 +181,12 @@ impl RecordRef for i64 {
 impl RecordRef for Option<i64> {
     fn record_ref(self) -> Option<String> {
         self.map(|id| id.to_string())
+    }
+}
+
+impl RecordRef for &str {
+    fn record_ref(self) -> Option<String> {
+        Some(self.to_owned())
     }
 }
 
@@ -287,6 +298,15 @@ impl Store {
         })
     }
 
+    /// The clause that locks a row read in a write transaction until commit. SQLite needs none:
+    /// its write transaction already holds the database's only write lock.
+    fn row_lock(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite(_) => "",
+            Backend::Postgres(_) => " FOR UPDATE",
+        }
+    }
+
     pub fn backend_name(&self) -> &'static str {
         match self.backend {
             Backend::Sqlite(_) => "sqlite",
@@ -358,17 +378,11 @@ impl Store {
         who: &Who,
         action: &str,
         record_type: &str,
-        record_id: impl ToString,
+        record_id: impl RecordRef,
         agency_id: Option<i64>,
         detail: serde_json::Value,
     ) -> Result<(), StoreError> {
-        let event = who.event(
-            action,
-            record_type,
-            record_id.to_string(),
-            agency_id,
-            detail,
-        );
+        let event = who.event(action, record_type, record_id, agency_id, detail);
         write_tx!(self, tx => { audit!(self, tx, event); });
         Ok(())
     }

@@ -14,6 +14,7 @@ mod support;
 mod agencies;
 mod api_tokens;
 mod audit_log;
+mod child_profiles;
 mod concurrency;
 mod permits;
 mod register_settings;

@@ -1,0 +1,155 @@
+-- The Register's profiles: children and sibling groups, households, photos, confidentiality
+-- acknowledgements, status history and saved searches.
+-- Nothing is hard-deleted: removed children and photos keep their rows with removed_at set.
+
+ALTER TABLE agencies ADD COLUMN household_text_min_words BIGINT NOT NULL DEFAULT 0 CHECK (household_text_min_words >= 0);
+ALTER TABLE register_settings ADD COLUMN profile_review_days BIGINT NOT NULL DEFAULT 60 CHECK (profile_review_days > 0);
+
+-- One child, or a sibling group to be placed together: the unit that is published and linked.
+CREATE TABLE child_profiles (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    agency_id BIGINT NOT NULL REFERENCES agencies (id),
+    status TEXT NOT NULL CHECK (status IN ('draft', 'awaiting_sign_off', 'published', 'on_hold', 'matched', 'placed', 'withdrawn')),
+    visibility TEXT NOT NULL CHECK (visibility IN ('all', 'agencies_only', 'own_region', 'hidden_while_exploring')),
+    home_area TEXT NOT NULL,
+    -- '|'-delimited area names, '|A|B|', so that one area is found with LIKE '%|A|%'.
+    excluded_areas TEXT NOT NULL,
+    contact_letterbox BOOLEAN NOT NULL,
+    contact_direct BOOLEAN NOT NULL,
+    contact_siblings BOOLEAN NOT NULL,
+    contact_notes TEXT NOT NULL,
+    requirements TEXT NOT NULL,
+    requirement_notes TEXT NOT NULL,
+    profile_text TEXT NOT NULL,
+    worker_id BIGINT NOT NULL REFERENCES users (id),
+    submitted_by BIGINT REFERENCES users (id),
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    published_at BIGINT,
+    reviewed_at BIGINT NOT NULL,
+    -- Kept in step with the children on every save, for searching: the number of children,
+    -- the oldest and youngest dates of birth (ISO text), the genders and legal status shared
+    -- by all children (or 'mixed'), and the highest level of each need (0 none … 3 high).
+    children_count BIGINT NOT NULL DEFAULT 0,
+    oldest_born TEXT NOT NULL DEFAULT '',
+    youngest_born TEXT NOT NULL DEFAULT '',
+    genders TEXT NOT NULL DEFAULT '',
+    legal_status TEXT NOT NULL DEFAULT '',
+    need_physical_health BIGINT NOT NULL DEFAULT 0,
+    need_physical_disability BIGINT NOT NULL DEFAULT 0,
+    need_learning_disability BIGINT NOT NULL DEFAULT 0,
+    need_fasd BIGINT NOT NULL DEFAULT 0,
+    need_emotional_behavioural BIGINT NOT NULL DEFAULT 0,
+    need_developmental_uncertainty BIGINT NOT NULL DEFAULT 0,
+    need_trauma_history BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX child_profiles_agency ON child_profiles (agency_id, status);
+CREATE INDEX child_profiles_published ON child_profiles (status, published_at);
+
+CREATE TABLE children (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    profile_id BIGINT NOT NULL REFERENCES child_profiles (id),
+    alias TEXT NOT NULL,
+    born TEXT NOT NULL,
+    gender TEXT NOT NULL,
+    ethnicity TEXT NOT NULL,
+    ethnicity_detail TEXT NOT NULL,
+    religion TEXT NOT NULL,
+    languages TEXT NOT NULL,
+    legal_status TEXT NOT NULL,
+    -- JSON: [{"category": …, "level": …, "notes": …}]
+    needs TEXT NOT NULL,
+    surname TEXT NOT NULL,
+    address TEXT NOT NULL,
+    school TEXT NOT NULL,
+    placement_location TEXT NOT NULL,
+    -- One name per line.
+    birth_relatives TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    removed_at BIGINT
+);
+CREATE INDEX children_profile ON children (profile_id);
+
+ALTER TABLE households ADD COLUMN status TEXT NOT NULL DEFAULT 'draft'
+    CHECK (status IN ('draft', 'awaiting_agreement', 'active', 'on_hold', 'matched', 'placed', 'withdrawn'));
+ALTER TABLE households ADD COLUMN applicants TEXT NOT NULL DEFAULT '';
+ALTER TABLE households ADD COLUMN approved_on TEXT;
+ALTER TABLE households ADD COLUMN children_min BIGINT NOT NULL DEFAULT 1;
+ALTER TABLE households ADD COLUMN children_max BIGINT NOT NULL DEFAULT 1;
+ALTER TABLE households ADD COLUMN age_min_years BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE households ADD COLUMN age_max_years BIGINT NOT NULL DEFAULT 17;
+ALTER TABLE households ADD COLUMN gender TEXT;
+ALTER TABLE households ADD COLUMN needs TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE households ADD COLUMN contact_letterbox BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE households ADD COLUMN contact_direct BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE households ADD COLUMN contact_siblings BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE households ADD COLUMN identity TEXT NOT NULL DEFAULT '';
+ALTER TABLE households ADD COLUMN languages TEXT NOT NULL DEFAULT '';
+ALTER TABLE households ADD COLUMN children_at_home BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE households ADD COLUMN children_at_home_notes TEXT NOT NULL DEFAULT '';
+ALTER TABLE households ADD COLUMN pets TEXT NOT NULL DEFAULT '';
+ALTER TABLE households ADD COLUMN area TEXT NOT NULL DEFAULT '';
+ALTER TABLE households ADD COLUMN profile_text TEXT NOT NULL DEFAULT '';
+ALTER TABLE households ADD COLUMN consent_to_referral BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE households ADD COLUMN worker_id BIGINT REFERENCES users (id);
+ALTER TABLE households ADD COLUMN submitted_by BIGINT REFERENCES users (id);
+ALTER TABLE households ADD COLUMN updated_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE households ADD COLUMN active_since BIGINT;
+ALTER TABLE households ADD COLUMN reviewed_at BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX households_status ON households (status, agency_id);
+
+-- Photos, already re-encoded without metadata. Kept in the database: after re-encoding they
+-- are small, they are then written in the same transaction as their audit entry, and every
+-- app instance sees them.
+CREATE TABLE photos (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    profile_kind TEXT NOT NULL CHECK (profile_kind IN ('child', 'household')),
+    profile_id BIGINT NOT NULL,
+    jpeg BYTEA NOT NULL,
+    width BIGINT NOT NULL,
+    height BIGINT NOT NULL,
+    description TEXT NOT NULL,
+    uploaded_by BIGINT REFERENCES users (id),
+    uploaded_at BIGINT NOT NULL,
+    removed_at BIGINT
+);
+CREATE INDEX photos_profile ON photos (profile_kind, profile_id);
+
+-- A worker's decision that a confidentiality finding is not identifying, with their reason.
+CREATE TABLE finding_acknowledgements (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    profile_kind TEXT NOT NULL CHECK (profile_kind IN ('child', 'household')),
+    profile_id BIGINT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    user_id BIGINT REFERENCES users (id),
+    at BIGINT NOT NULL,
+    UNIQUE (profile_kind, profile_id, fingerprint)
+);
+
+-- Every status change with who and why, shown on the profile (the audit log has it too).
+CREATE TABLE status_changes (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    profile_kind TEXT NOT NULL CHECK (profile_kind IN ('child', 'household')),
+    profile_id BIGINT NOT NULL,
+    from_status TEXT NOT NULL,
+    to_status TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    user_id BIGINT REFERENCES users (id),
+    at BIGINT NOT NULL
+);
+CREATE INDEX status_changes_profile ON status_changes (profile_kind, profile_id, id);
+
+-- A search someone keeps, with the time they last looked at its new results.
+CREATE TABLE saved_searches (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id BIGINT NOT NULL REFERENCES users (id),
+    kind TEXT NOT NULL CHECK (kind IN ('children', 'households')),
+    name TEXT NOT NULL,
+    query TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    seen_at BIGINT NOT NULL,
+    removed_at BIGINT
+);
+CREATE INDEX saved_searches_user ON saved_searches (user_id);
