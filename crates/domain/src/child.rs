@@ -311,6 +311,13 @@ pub struct ChildView {
     pub confidential: Option<(CivilDate, ChildConfidential)>,
 }
 
+/// A photo on a profile: where to find it, and what it shows for people who cannot see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhotoRef {
+    pub id: i64,
+    pub description: String,
+}
+
 /// A child's or sibling group's profile as stored, before the policy decides what a reader sees.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChildProfile {
@@ -330,7 +337,7 @@ pub struct ChildProfile {
     pub requirements: Vec<FamilyRequirement>,
     pub requirement_notes: String,
     pub text: String,
-    pub photo_ids: Vec<i64>,
+    pub photos: Vec<PhotoRef>,
     /// The worker responsible (the profile's author unless reassigned).
     pub worker_id: i64,
     pub worker_name: String,

@@ -50,7 +50,7 @@ pub struct HouseholdProfile {
     pub region: String,
     pub status: HouseholdStatus,
     pub details: HouseholdDetails,
-    pub photo_ids: Vec<i64>,
+    pub photos: Vec<crate::child::PhotoRef>,
     pub worker_id: Option<i64>,
     pub worker_name: Option<String>,
     pub submitted_by: Option<i64>,

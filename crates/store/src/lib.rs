@@ -471,9 +471,14 @@ impl Store {
         })
     }
 
+    pub async fn household(&self, id: i64) -> Result<Household, StoreError> {
+        with_pool!(self, pool => sqlx::query_as("SELECT id, agency_id, name, status, area FROM households WHERE id = $1")
+            .bind(id).fetch_optional(pool).await?).ok_or(StoreError::NotFound)
+    }
+
     pub async fn households(&self, agency_id: i64) -> Result<Vec<Household>, StoreError> {
         Ok(
-            with_pool!(self, pool => sqlx::query_as("SELECT id, agency_id, name FROM households WHERE agency_id = $1 ORDER BY name")
+            with_pool!(self, pool => sqlx::query_as("SELECT id, agency_id, name, status, area FROM households WHERE agency_id = $1 ORDER BY name")
             .bind(agency_id).fetch_all(pool).await?),
         )
     }
@@ -875,7 +880,7 @@ impl Store {
 
     pub async fn register_settings(&self) -> Result<RegisterSettings, StoreError> {
         Ok(with_pool!(self, pool => sqlx::query_as(
-            "SELECT max_open_links_per_household, max_exploring_links_per_child, link_response_working_days, updated_at FROM register_settings WHERE id = 1")
+            "SELECT max_open_links_per_household, max_exploring_links_per_child, link_response_working_days, profile_review_days, updated_at FROM register_settings WHERE id = 1")
             .fetch_one(pool).await?))
     }
 
@@ -888,13 +893,14 @@ impl Store {
         require(matches!(permit.action(), Action::ManageRegisterSettings))?;
         let now = self.now();
         write_tx!(self, tx => {
-            sqlx::query("UPDATE register_settings SET max_open_links_per_household = $1, max_exploring_links_per_child = $2, link_response_working_days = $3, updated_at = $4 WHERE id = 1")
-                .bind(s.max_open_links_per_household).bind(s.max_exploring_links_per_child).bind(s.link_response_working_days).bind(now)
+            sqlx::query("UPDATE register_settings SET max_open_links_per_household = $1, max_exploring_links_per_child = $2, link_response_working_days = $3, profile_review_days = $4, updated_at = $5 WHERE id = 1")
+                .bind(s.max_open_links_per_household).bind(s.max_exploring_links_per_child).bind(s.link_response_working_days).bind(s.profile_review_days).bind(now)
                 .execute(&mut *tx).await?;
             audit!(self, tx, who.event("register.settings_changed", "register_settings", 1, None, serde_json::json!({
                 "max_open_links_per_household": s.max_open_links_per_household,
                 "max_exploring_links_per_child": s.max_exploring_links_per_child,
-                "link_response_working_days": s.link_response_working_days})));
+                "link_response_working_days": s.link_response_working_days,
+                "profile_review_days": s.profile_review_days})));
         });
         Ok(())
     }

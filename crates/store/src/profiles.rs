@@ -6,7 +6,7 @@ use kinlink_domain::Timestamp;
 use kinlink_domain::audit::{AuditEvent, entry_hash};
 use kinlink_domain::child::{
     ChildConfidential, ChildDetails, ChildProfile, ChildView, Contact, Ethnicity,
-    FamilyRequirement, Gender, LegalStatus, Need, ProfileDetails,
+    FamilyRequirement, Gender, LegalStatus, Need, PhotoRef, ProfileDetails,
 };
 use kinlink_domain::confidentiality::{FindingKind, ScanContext};
 use kinlink_domain::places;
@@ -347,7 +347,7 @@ impl ProfileRow {
     fn into_profile(
         self,
         children: Vec<ChildView>,
-        photo_ids: Vec<i64>,
+        photos: Vec<PhotoRef>,
     ) -> Result<ChildProfile, StoreError> {
         let requirements = self
             .requirements
@@ -375,7 +375,7 @@ impl ProfileRow {
             requirements,
             requirement_notes: self.requirement_notes,
             text: self.profile_text,
-            photo_ids,
+            photos,
             worker_id: self.worker_id,
             worker_name: self.worker_name,
             submitted_by: self.submitted_by,
@@ -698,12 +698,16 @@ impl Store {
             .ok_or(StoreError::NotFound)?;
         let children: Vec<ChildRow> = with_pool!(self, pool => sqlx::query_as(concat!(child_select!(), " WHERE profile_id = $1 AND removed_at IS NULL ORDER BY id"))
             .bind(id).fetch_all(pool).await?);
-        let photos: Vec<i64> = with_pool!(self, pool => sqlx::query_scalar("SELECT id FROM photos WHERE profile_kind = 'child' AND profile_id = $1 AND removed_at IS NULL ORDER BY id")
+        let photos: Vec<(i64, String)> = with_pool!(self, pool => sqlx::query_as("SELECT id, description FROM photos WHERE profile_kind = 'child' AND profile_id = $1 AND removed_at IS NULL ORDER BY id")
             .bind(id).fetch_all(pool).await?);
         let children = children
             .into_iter()
             .map(|c| c.into_view(today))
             .collect::<Result<Vec<_>, _>>()?;
+        let photos = photos
+            .into_iter()
+            .map(|(id, description)| PhotoRef { id, description })
+            .collect();
         row.into_profile(children, photos)
     }
 
@@ -1012,6 +1016,44 @@ impl Store {
         }
         with_pool!(self, pool => sqlx::query_as("SELECT id, jpeg, description FROM photos WHERE id = $1 AND profile_kind = 'child' AND profile_id = $2 AND removed_at IS NULL")
             .bind(photo_id).bind(profile_id).fetch_optional(pool).await?).ok_or(StoreError::NotFound)
+    }
+
+    /// The agency's own profiles, newest change first, optionally of one status.
+    pub async fn agency_child_profiles(
+        &self,
+        permit: &Permit,
+        status: Option<ChildStatus>,
+    ) -> Result<Vec<ChildProfile>, StoreError> {
+        let agency = agency_of(permit)?;
+        let ids: Vec<i64> = with_pool!(self, pool => sqlx::query_scalar(
+            "SELECT id FROM child_profiles WHERE agency_id = $1 AND ($2 = '' OR status = $2) ORDER BY updated_at DESC, id DESC LIMIT 500")
+            .bind(agency).bind(status.map_or("", ChildStatus::as_str)).fetch_all(pool).await?);
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.push(self.child_profile_unchecked(id).await?);
+        }
+        Ok(out)
+    }
+
+    /// Published or held profiles of the agency not reviewed for `days` days: those of
+    /// `worker` only, or everyone's.
+    pub async fn child_profiles_due_for_review(
+        &self,
+        permit: &Permit,
+        worker: Option<i64>,
+        days: i64,
+    ) -> Result<Vec<ChildProfile>, StoreError> {
+        let agency = agency_of(permit)?;
+        let before = self.now() - days * 86_400;
+        let ids: Vec<i64> = with_pool!(self, pool => sqlx::query_scalar(
+            "SELECT id FROM child_profiles WHERE agency_id = $1 AND status IN ('published', 'on_hold') AND reviewed_at < $2 \
+             AND ($3 = 0 OR worker_id = $3) ORDER BY reviewed_at, id LIMIT 200")
+            .bind(agency).bind(before).bind(worker.unwrap_or(0)).fetch_all(pool).await?);
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.push(self.child_profile_unchecked(id).await?);
+        }
+        Ok(out)
     }
 
     /// A profile's status history, oldest first.

@@ -93,6 +93,23 @@ pub struct Household {
     pub id: i64,
     pub agency_id: i64,
     pub name: String,
+    #[sqlx(try_from = "String")]
+    pub status: HouseholdStatusCode,
+    /// The local authority area the family lives in ("" until their profile says).
+    pub area: String,
+}
+
+/// A household's stored status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HouseholdStatusCode(pub kinlink_domain::profile::HouseholdStatus);
+
+impl TryFrom<String> for HouseholdStatusCode {
+    type Error = UnknownValue;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        kinlink_domain::profile::HouseholdStatus::parse(&s)
+            .map(HouseholdStatusCode)
+            .ok_or(UnknownValue(s))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -225,6 +242,8 @@ pub struct RegisterSettings {
     pub max_open_links_per_household: i64,
     pub max_exploring_links_per_child: i64,
     pub link_response_working_days: i64,
+    /// Profiles not reviewed for this many days are due for review (default 60).
+    pub profile_review_days: i64,
     pub updated_at: Timestamp,
 }
 

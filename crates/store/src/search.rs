@@ -4,6 +4,7 @@
 //! show one that should not be seen.
 
 use crate::{Backend, Store, StoreError, Who};
+use kinlink_domain::audit::{AuditEvent, entry_hash};
 use kinlink_domain::child::{ChildProfile, Gender, LegalStatus};
 use kinlink_domain::coded_enum;
 use kinlink_domain::policy::{Action, Permit, Viewer, Visible, reveal_child};
@@ -308,7 +309,101 @@ impl Condition {
     }
 }
 
+/// A search someone keeps; its alert counts profiles published since they last looked.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SavedSearch {
+    pub id: i64,
+    pub user_id: i64,
+    pub kind: String,
+    pub name: String,
+    pub query: String,
+    pub created_at: Timestamp,
+    pub seen_at: Timestamp,
+}
+
 impl Store {
+    /// Keeps a search for its owner (whoever the permit is for).
+    pub async fn save_search(
+        &self,
+        permit: &Permit,
+        who: &Who,
+        kind: &str,
+        name: &str,
+        query: &str,
+    ) -> Result<i64, StoreError> {
+        let actor = permit.actor().ok_or(StoreError::WrongPermit)?;
+        let allowed = match kind {
+            "children" => permit.action() == Action::SearchChildren,
+            "households" => permit.action() == Action::SearchHouseholds,
+            _ => false,
+        };
+        if !allowed {
+            return Err(StoreError::WrongPermit);
+        }
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(StoreError::Invalid(vec![
+                kinlink_domain::child::Problem::new(
+                    "name",
+                    "Give the search a name (up to 100 characters)",
+                ),
+            ]));
+        }
+        let now = self.now();
+        write_tx!(self, tx => {
+            let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM saved_searches WHERE user_id = $1 AND removed_at IS NULL")
+                .bind(actor.user_id).fetch_one(&mut *tx).await?;
+            if count >= 20 {
+                return Err(StoreError::Invalid(vec![kinlink_domain::child::Problem::new(
+                    "name", "You can keep up to 20 searches: remove one first")]));
+            }
+            let id: i64 = sqlx::query_scalar("INSERT INTO saved_searches (user_id, kind, name, query, created_at, seen_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id")
+                .bind(actor.user_id).bind(kind).bind(name).bind(query).bind(now)
+                .fetch_one(&mut *tx).await?;
+            audit!(self, tx, who.event("saved_search.created", "saved_search", id, Some(actor.agency_id),
+                serde_json::json!({"kind": kind, "query": query})));
+            Ok(id)
+        })
+    }
+
+    /// The searches `user_id` keeps, oldest first.
+    pub async fn saved_searches(&self, user_id: i64) -> Result<Vec<SavedSearch>, StoreError> {
+        Ok(with_pool!(self, pool => sqlx::query_as(
+            "SELECT id, user_id, kind, name, query, created_at, seen_at FROM saved_searches WHERE user_id = $1 AND removed_at IS NULL ORDER BY id")
+            .bind(user_id).fetch_all(pool).await?))
+    }
+
+    /// Marks a saved search's new results as seen (its owner opened it).
+    pub async fn saved_search_seen(
+        &self,
+        user_id: i64,
+        id: i64,
+    ) -> Result<SavedSearch, StoreError> {
+        let now = self.now();
+        with_pool!(self, pool => sqlx::query_as(
+            "UPDATE saved_searches SET seen_at = $1 WHERE id = $2 AND user_id = $3 AND removed_at IS NULL \
+             RETURNING id, user_id, kind, name, query, created_at, seen_at")
+            .bind(now).bind(id).bind(user_id).fetch_optional(pool).await?).ok_or(StoreError::NotFound)
+    }
+
+    pub async fn remove_saved_search(
+        &self,
+        who: &Who,
+        user_id: i64,
+        id: i64,
+    ) -> Result<(), StoreError> {
+        let now = self.now();
+        write_tx!(self, tx => {
+            let done = sqlx::query("UPDATE saved_searches SET removed_at = $1 WHERE id = $2 AND user_id = $3 AND removed_at IS NULL")
+                .bind(now).bind(id).bind(user_id).execute(&mut *tx).await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            audit!(self, tx, who.event("saved_search.removed", "saved_search", id, None, serde_json::json!({})));
+        });
+        Ok(())
+    }
+
     /// Published children matching `search` that `viewer` may see, a page at a time.
     /// `household_area` is an adopter's household's area: children whose family must not
     /// live there are left out. `published_after` narrows to profiles published since then

@@ -64,3 +64,13 @@ mod tests {
         assert_eq!(uk_time(1_774_746_000), "29 March 2026, 2:00am BST");
     }
 }
+
+/// How long between two moments, in whole days: "1 day", "292 days".
+pub fn days_between(from: Timestamp, to: Timestamp) -> String {
+    let days = (to - from).max(0) / 86_400;
+    if days == 1 {
+        "1 day".into()
+    } else {
+        format!("{days} days")
+    }
+}

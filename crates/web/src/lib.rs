@@ -101,7 +101,58 @@ pub fn router(state: AppState) -> Router {
             "/admin/api-tokens",
             get(pages::tokens::list).post(pages::tokens::create),
         )
-        .route("/admin/api-tokens/{id}/revoke", post(pages::tokens::revoke));
+        .route("/admin/api-tokens/{id}/revoke", post(pages::tokens::revoke))
+        .route("/children", get(pages::children::list))
+        .route(
+            "/children/new",
+            get(pages::children::new_form).post(pages::children::new_submit),
+        )
+        .route("/children/{id}", get(pages::children::show))
+        .route(
+            "/children/{id}/edit",
+            get(pages::children::edit_form).post(pages::children::edit_submit),
+        )
+        .route(
+            "/children/{id}/children/new",
+            get(pages::children::child_new_form).post(pages::children::child_new_submit),
+        )
+        .route(
+            "/children/{id}/children/{child}/edit",
+            get(pages::children::child_edit_form).post(pages::children::child_edit_submit),
+        )
+        .route(
+            "/children/{id}/children/{child}/remove",
+            post(pages::children::child_remove),
+        )
+        .route(
+            "/children/{id}/acknowledge",
+            post(pages::children::acknowledge),
+        )
+        .route(
+            "/children/{id}/status",
+            post(pages::children::change_status),
+        )
+        .route(
+            "/children/{id}/reviewed",
+            post(pages::children::mark_reviewed),
+        )
+        .route(
+            "/children/{id}/photos",
+            post(pages::children::photo_upload)
+                .layer(axum::extract::DefaultBodyLimit::max(PHOTO_BODY_BYTES)),
+        )
+        .route("/children/{id}/photos/{photo}", get(pages::children::photo))
+        .route(
+            "/children/{id}/photos/{photo}/remove",
+            post(pages::children::photo_remove),
+        )
+        .route("/search/children", get(pages::search::search))
+        .route("/search/children/save", post(pages::search::save))
+        .route("/saved-searches/{id}", get(pages::search::open_saved))
+        .route(
+            "/saved-searches/{id}/remove",
+            post(pages::search::remove_saved),
+        );
 
     let routes = Router::new()
         .merge(pages)
@@ -140,6 +191,9 @@ pub fn layered(routes: Router<AppState>, state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The largest photo upload accepted: the photo limit plus room for the form around it.
+pub const PHOTO_BODY_BYTES: usize = 10 * 1024 * 1024 + 64 * 1024;
+
 /// The routes that change something, with a sample path, for tests that try each one.
 pub const STATE_CHANGING_ROUTES: &[&str] = &[
     "/sign-in",
@@ -158,6 +212,18 @@ pub const STATE_CHANGING_ROUTES: &[&str] = &[
     "/admin/register-settings",
     "/admin/api-tokens",
     "/admin/api-tokens/1/revoke",
+    "/children/new",
+    "/children/1/edit",
+    "/children/1/children/new",
+    "/children/1/children/1/edit",
+    "/children/1/children/1/remove",
+    "/children/1/acknowledge",
+    "/children/1/status",
+    "/children/1/reviewed",
+    "/children/1/photos",
+    "/children/1/photos/1/remove",
+    "/search/children/save",
+    "/saved-searches/1/remove",
 ];
 
 /// Every page a signed-in person can ask for, with a sample path.
@@ -175,4 +241,13 @@ pub const PAGES: &[&str] = &[
     "/admin/register-settings",
     "/admin/audit",
     "/admin/api-tokens",
+    "/children",
+    "/children/new",
+    "/children/1",
+    "/children/1/edit",
+    "/children/1/children/new",
+    "/children/1/children/1/edit",
+    "/children/1/photos/1",
+    "/search/children",
+    "/saved-searches/1",
 ];

@@ -66,7 +66,19 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
         return WebError::Csrf.into_response();
     }
     let (mut parts, body) = req.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, state.config.max_body_bytes).await else {
+    // A photo upload is larger than any form, and multipart: its token comes in the query string
+    // (the upload form's action), and the body passes through for the handler to read.
+    let multipart = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let limit = if multipart {
+        crate::PHOTO_BODY_BYTES
+    } else {
+        state.config.max_body_bytes
+    };
+    let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
         return WebError::PayloadTooLarge.into_response();
     };
     let lookup = match load_session(&parts, &state).await {
@@ -90,7 +102,13 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
         .get("x-csrf-token")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
-        .or_else(|| form_field(&parts.headers, &bytes, "csrf_token"));
+        .or_else(|| {
+            if multipart {
+                query_field(parts.uri.query().unwrap_or_default(), "csrf_token")
+            } else {
+                form_field(&parts.headers, &bytes, "csrf_token")
+            }
+        });
     let valid = sent.is_some_and(|sent| {
         expected
             .iter()
@@ -131,6 +149,11 @@ fn form_field(headers: &axum::http::HeaderMap, body: &[u8], name: &str) -> Optio
         return None;
     }
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
+    pairs.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+}
+
+fn query_field(query: &str, name: &str) -> Option<String> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
     pairs.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
 }
 

@@ -55,6 +55,17 @@ pub fn nav_for(actor: Actor, current: &str) -> Vec<NavItem> {
     let mut items: Vec<(String, &'static str)> = vec![("/".into(), "Dashboard")];
     if policy::allows(
         actor,
+        Action::EditChildProfile {
+            agency: actor.agency_id,
+        },
+    ) {
+        items.push(("/children".into(), "Children's profiles"));
+    }
+    if policy::allows(actor, Action::SearchChildren) {
+        items.push(("/search/children".into(), "Search children"));
+    }
+    if policy::allows(
+        actor,
         Action::ListUsers {
             agency: actor.agency_id,
         },

@@ -26,6 +26,7 @@ async fn settings_start_at_the_defaults_and_change(db: &TestDb) {
         max_open_links_per_household: 4,
         max_exploring_links_per_child: 2,
         link_response_working_days: 15,
+        profile_review_days: 60,
         updated_at: 0,
     };
     let (_, entry) = audited(

@@ -10,11 +10,26 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 use kinlink_domain::policy::{self, Action};
+use kinlink_domain::profile::ChildStatus;
 
 pub struct Figure {
     pub label: &'static str,
     pub value: i64,
     pub href: String,
+}
+
+/// A profile waiting for this person, with what it waits for.
+pub struct Waiting {
+    pub href: String,
+    pub title: String,
+    pub detail: String,
+}
+
+/// A kept search and how many newly published children match it.
+pub struct SavedView {
+    pub id: i64,
+    pub name: String,
+    pub new_matches: i64,
 }
 
 pub struct SignInRecord {
@@ -34,12 +49,99 @@ pub struct DashboardPage {
     sign_ins: Vec<SignInRecord>,
     has_second_factor: bool,
     is_staff: bool,
+    sign_off: Vec<Waiting>,
+    due_for_review: Vec<Waiting>,
+    saved: Vec<SavedView>,
+    notice: Option<String>,
 }
 
-pub async fn show(State(state): State<AppState>, s: SignedIn) -> Result<Response, WebError> {
+#[derive(serde::Deserialize, Default)]
+pub struct Done {
+    done: Option<String>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    s: SignedIn,
+    axum::extract::Query(q): axum::extract::Query<Done>,
+) -> Result<Response, WebError> {
     let actor = s.actor();
     let mut figures = Vec::new();
     let mut warnings = Vec::new();
+    let mut sign_off = Vec::new();
+    let mut due_for_review = Vec::new();
+    let now = state.store.now();
+
+    if let Ok(permit) = policy::authorize(
+        actor,
+        Action::EditChildProfile {
+            agency: actor.agency_id,
+        },
+    ) {
+        // Team managers sign off; everyone sees what waits, so a worker knows where theirs is.
+        for p in state
+            .store
+            .agency_child_profiles(&permit, Some(ChildStatus::AwaitingSignOff))
+            .await?
+        {
+            let own = p.submitted_by == Some(s.user.id);
+            sign_off.push(Waiting {
+                href: format!("/children/{}", p.id),
+                title: p.title(),
+                detail: if own {
+                    "Sent by you: another team manager signs it off".into()
+                } else {
+                    format!("Waiting since {}", uk_time(p.updated_at))
+                },
+            });
+        }
+        if s.user.role != kinlink_domain::Role::TeamManager {
+            sign_off.retain(|w| w.detail.starts_with("Sent by you"));
+        }
+        let days = state.store.register_settings().await?.profile_review_days;
+        let mine = (s.user.role != kinlink_domain::Role::TeamManager).then_some(s.user.id);
+        for p in state
+            .store
+            .child_profiles_due_for_review(&permit, mine, days)
+            .await?
+        {
+            due_for_review.push(Waiting {
+                href: format!("/children/{}", p.id),
+                title: p.title(),
+                detail: format!(
+                    "Last reviewed {} ago",
+                    crate::format::days_between(p.reviewed_at, now)
+                ),
+            });
+        }
+    }
+    let mut saved = Vec::new();
+    if policy::allows(actor, Action::SearchChildren) {
+        let (active, area) = super::children::viewer_household(&state, &s).await?;
+        for kept in state.store.saved_searches(s.user.id).await? {
+            let pairs: Vec<(String, String)> =
+                serde_urlencoded::from_str(&kept.query).unwrap_or_default();
+            let Ok(search) = kinlink_store::ChildSearch::from_pairs(
+                pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            ) else {
+                continue;
+            };
+            let new_matches = state
+                .store
+                .count_new_children(
+                    super::children::viewer(&s, active),
+                    area.as_deref(),
+                    &search,
+                    kept.seen_at,
+                )
+                .await?;
+            saved.push(SavedView {
+                id: kept.id,
+                name: kept.name,
+                new_matches,
+            });
+        }
+    }
 
     if let Ok(permit) = policy::authorize(
         actor,
@@ -113,7 +215,7 @@ pub async fn show(State(state): State<AppState>, s: SignedIn) -> Result<Response
         .unwrap_or(&s.user.name)
         .to_owned();
     page(&DashboardPage {
-        c: s.chrome("Dashboard", "/"),
+        c: s.chrome("Dashboard", "/").with_notice(None),
         first_name,
         role_label: s.user.role.label(),
         agency_name: s.agency.name.clone(),
@@ -122,5 +224,12 @@ pub async fn show(State(state): State<AppState>, s: SignedIn) -> Result<Response
         sign_ins,
         has_second_factor: s.user.has_second_factor(),
         is_staff: s.user.role.is_staff(),
+        sign_off,
+        due_for_review,
+        saved,
+        notice: q
+            .done
+            .filter(|d| d == "search_removed")
+            .map(|_| "The saved search has been removed.".to_owned()),
     })
 }

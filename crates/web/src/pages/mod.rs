@@ -4,9 +4,11 @@
 pub mod account;
 pub mod agencies;
 pub mod audit;
+pub mod children;
 pub mod dashboard;
 pub mod ops;
 pub mod register;
+pub mod search;
 pub mod sign_in;
 pub mod tokens;
 pub mod users;

@@ -1,4 +1,5 @@
-//! Register-wide settings, kept by register administrators: link limits and response times.
+//! Register-wide settings, kept by register administrators: link limits, response times and
+//! how often profiles are reviewed.
 
 use super::{done, invalid, page};
 use crate::AppState;
@@ -21,6 +22,7 @@ pub struct SettingsPage {
     household: String,
     child: String,
     days: String,
+    review: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -45,6 +47,7 @@ pub async fn settings_form(
         household: r.max_open_links_per_household.to_string(),
         child: r.max_exploring_links_per_child.to_string(),
         days: r.link_response_working_days.to_string(),
+        review: r.profile_review_days.to_string(),
     })
 }
 
@@ -56,6 +59,8 @@ pub struct SettingsForm {
     max_exploring_links_per_child: String,
     #[serde(default)]
     link_response_working_days: String,
+    #[serde(default)]
+    profile_review_days: String,
 }
 
 fn whole_number(
@@ -106,11 +111,21 @@ pub async fn settings_submit(
         "Working days to respond",
         60,
     );
-    if let (Some(household), Some(child), Some(days)) = (household, child, days) {
+    let review = whole_number(
+        &mut errors,
+        "profile_review_days",
+        &f.profile_review_days,
+        "Days between profile reviews",
+        365,
+    );
+    if let (Some(household), Some(child), Some(days), Some(review)) =
+        (household, child, days, review)
+    {
         let settings = RegisterSettings {
             max_open_links_per_household: household,
             max_exploring_links_per_child: child,
             link_response_working_days: days,
+            profile_review_days: review,
             updated_at: 0,
         };
         state
@@ -128,5 +143,6 @@ pub async fn settings_submit(
         household: f.max_open_links_per_household,
         child: f.max_exploring_links_per_child,
         days: f.link_response_working_days,
+        review: f.profile_review_days,
     })
 }
