@@ -58,8 +58,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply the database migrations embedded in this binary.
     Migrate,
-    /// Create (or reuse) a demo database with demo agencies and users, print the sign-ins, and serve.
-    Demo(ServeArgs),
+    /// Create (or reuse) a demo database with demo agencies, users, children and families
+    /// (synthetic), print the sign-ins, and serve.
+    Demo(DemoArgs),
     /// Manage agencies (e.g. the register's own team, on a new database).
     #[command(subcommand)]
     Agency(AgencyCommand),
@@ -76,6 +77,17 @@ pub struct ServeArgs {
     /// Address and port to listen on (port 0 picks a free one). Default: 127.0.0.1:8080.
     #[arg(long, env = "KINLINK_LISTEN", value_name = "ADDR:PORT")]
     pub listen: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub serve: ServeArgs,
+    /// Which synthetic data set to load into a new demo database: "demo" (a couple of dozen
+    /// children and a dozen families) or "england" (national scale: about 2,940 children and
+    /// 1,420 families, in one regional agency per region).
+    #[arg(long, default_value = "demo", value_name = "NAME")]
+    pub dataset: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -342,11 +354,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             }
         }
         Command::Demo(args) => {
-            let listen = resolved.listen(args)?;
+            let dataset = demo::dataset(&args.dataset)?;
+            let listen = resolved.listen(&args.serve)?;
             let config = serve::web_config(&resolved, listen)?;
             let store = resolved.store().await?;
             migrate(&store).await?;
-            let loaded = demo::load_if_empty(&store).await?;
+            let loaded = demo::load_if_empty(&store, dataset).await?;
             serve::run(store, config, listen, |bound| {
                 demo::print_logins(bound, loaded)
             })

@@ -1,10 +1,13 @@
-//! The `demo` data set: two agencies and the register's own team, one user for each role, all
-//! synthetic. Loaded only into an empty database, so restarting the demo keeps what was done.
+//! The demo: two agencies and the register's own team, one user for each role, and a synthetic
+//! population of children and families (`kinlink-synthetic`) — never real people. Loaded only
+//! into an empty database, so restarting the demo keeps what was done.
 
 use crate::cli::CliError;
 use kinlink_domain::policy::{Action, Permit};
+use kinlink_domain::profile::{ChildStatus, CivilDate, HouseholdStatus};
 use kinlink_domain::{AgencyKind, Role};
-use kinlink_store::{NewAgency, NewUser, Store, Who};
+use kinlink_store::{Agency, ChildImport, NewAgency, NewPhoto, NewUser, Store, Who};
+use kinlink_synthetic::Dataset;
 use std::net::SocketAddr;
 
 pub const DEMO_PASSWORD: &str = "kinlink-demo-2026";
@@ -75,16 +78,27 @@ const DEMO_AGENCIES: [(&str, AgencyKind, &str); 3] = [
     ("The Adoption Register", AgencyKind::Register, "England"),
 ];
 
+/// The data set named on the command line.
+pub fn dataset(name: &str) -> Result<Dataset, CliError> {
+    match name {
+        "demo" => Ok(Dataset::DEMO),
+        "england" => Ok(Dataset::ENGLAND),
+        other => Err(CliError::Message(format!(
+            "unknown data set \"{other}\"; expected demo or england"
+        ))),
+    }
+}
+
 /// Loads the demo set unless the database already has agencies. Returns whether it loaded.
-pub async fn load_if_empty(store: &Store) -> Result<bool, CliError> {
+pub async fn load_if_empty(store: &Store, dataset: Dataset) -> Result<bool, CliError> {
     if !store.agencies().await?.is_empty() {
         return Ok(false);
     }
-    load(store).await?;
+    load(store, dataset).await?;
     Ok(true)
 }
 
-pub async fn load(store: &Store) -> Result<(), CliError> {
+pub async fn load(store: &Store, dataset: Dataset) -> Result<(), CliError> {
     let who = Who::operator();
     let mut agencies = Vec::new();
     for (name, kind, region) in DEMO_AGENCIES {
@@ -126,7 +140,151 @@ pub async fn load(store: &Store) -> Result<(), CliError> {
         };
         store.create_user(&permit, &who, &new).await?;
     }
+    load_population(store, &agencies, household, dataset, &hash).await
+}
+
+/// The seed of every demo population: the same children every time.
+const SEED: u64 = 2026;
+
+/// Children and families from the generator. The demo set puts every child with Northshire
+/// Council and every family with Southvale (the demo adopter's household among them); the
+/// England set adds one regional agency per region, with a social worker each, and places
+/// children and families by region.
+async fn load_population(
+    store: &Store,
+    agencies: &[Agency],
+    demo_household: i64,
+    dataset: Dataset,
+    hash: &kinlink_domain::secret::Secret,
+) -> Result<(), CliError> {
+    let who = Who::operator();
+    let now = store.now();
+    let population = kinlink_synthetic::generate(dataset, SEED, CivilDate::from_unix(now));
+    let northshire_worker = worker_of(store, &agencies[0]).await?;
+    let southvale_worker = worker_of(store, &agencies[1]).await?;
+    let mut regional: Vec<(&str, Agency, i64)> = Vec::new();
+    if dataset != Dataset::DEMO {
+        for region in kinlink_domain::places::REGIONS {
+            let agency = store
+                .create_agency(
+                    &Permit::for_operator(Action::ManageAgencies),
+                    &who,
+                    &NewAgency {
+                        name: format!("Adopt {region} (synthetic)"),
+                        kind: AgencyKind::RegionalAdoptionAgency,
+                        region: region.into(),
+                        mfa_required: false,
+                    },
+                )
+                .await?;
+            let slug: String = region
+                .to_lowercase()
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric())
+                .collect();
+            let new = NewUser {
+                email: format!("social.worker@{slug}.example"),
+                name: format!("Worker for {region}"),
+                role: Role::SocialWorker,
+                agency_id: agency.id,
+                household_id: None,
+                password_hash: hash.clone(),
+                password_must_change: false,
+            };
+            let permit = Permit::for_operator(Action::CreateUser {
+                agency: agency.id,
+                agency_kind: agency.kind,
+                role: Role::SocialWorker,
+            });
+            let worker = store.create_user(&permit, &who, &new).await?.id;
+            regional.push((region, agency, worker));
+        }
+    }
+    let home_of = |region: &str, fallback: (i64, i64)| {
+        regional
+            .iter()
+            .find(|(r, _, _)| *r == region)
+            .map_or(fallback, |(_, a, w)| (a.id, *w))
+    };
+    for (i, generated) in population.child_profiles.iter().enumerate() {
+        let (agency, worker) = home_of(generated.region(), (agencies[0].id, northshire_worker));
+        let published_at =
+            (!generated.draft).then(|| now - i64::from(generated.waiting_days) * DAY);
+        // A few of the longest-waiting profiles are overdue a review, so the dashboard shows it.
+        let reviewed_at = published_at.map(|at| {
+            if generated.waiting_days > 400 && i % 3 == 0 {
+                now - 75 * DAY
+            } else {
+                (at + 30 * DAY).min(now)
+            }
+        });
+        let photos = if dataset == Dataset::DEMO && !generated.draft {
+            let jpeg = kinlink_photos::placeholder(SEED + i as u64);
+            match kinlink_photos::accept(&jpeg, &kinlink_photos::Limits::default()) {
+                Ok(p) => vec![NewPhoto {
+                    jpeg: p.jpeg,
+                    width: p.width,
+                    height: p.height,
+                    description: "A generated picture of soft shapes and colours (demo data, not a photo of a child)".into(),
+                }],
+                Err(_) => Vec::new(),
+            }
+        } else {
+            Vec::new()
+        };
+        let import = ChildImport {
+            details: &generated.profile,
+            children: &generated.children,
+            status: if generated.draft {
+                ChildStatus::Draft
+            } else {
+                ChildStatus::Published
+            },
+            worker_id: worker,
+            published_at,
+            reviewed_at,
+            photos: &photos,
+        };
+        store
+            .import_child_profile(
+                &Permit::for_operator(Action::EditChildProfile { agency }),
+                &who,
+                &import,
+            )
+            .await?;
+    }
+    for (i, generated) in population.households.iter().enumerate() {
+        let (agency, worker) = home_of(generated.region(), (agencies[1].id, southvale_worker));
+        // The demo adopter's household is the first: active, so Robin can search at once.
+        let existing = (i == 0).then_some(demo_household);
+        let agency = if i == 0 { agencies[1].id } else { agency };
+        let worker = if i == 0 { southvale_worker } else { worker };
+        store
+            .import_household(
+                &Permit::for_operator(Action::EditHousehold { agency }),
+                &who,
+                existing,
+                &generated.details,
+                HouseholdStatus::Active,
+                Some(now - i64::from(generated.active_days) * DAY),
+                Some(worker),
+            )
+            .await?;
+    }
     Ok(())
+}
+
+const DAY: i64 = 86_400;
+
+async fn worker_of(store: &Store, agency: &Agency) -> Result<i64, CliError> {
+    let permit = Permit::for_operator(Action::ListUsers { agency: agency.id });
+    store
+        .users_of_agency(&permit)
+        .await?
+        .into_iter()
+        .find(|u| u.role == Role::SocialWorker)
+        .map(|u| u.id)
+        .ok_or_else(|| CliError::Message(format!("{} has no social worker", agency.name)))
 }
 
 pub fn print_logins(listen: SocketAddr, loaded: bool) {

@@ -110,8 +110,10 @@ macro_rules! audit {
     }};
 }
 
+mod households;
 mod profiles;
 mod search;
+pub use households::*;
 pub use profiles::*;
 pub use search::*;
 
@@ -400,7 +402,7 @@ impl Store {
         write_tx!(self, tx => {
             let agency: Agency = sqlx::query_as(
                 "INSERT INTO agencies (name, kind, region, mfa_required, created_at) VALUES ($1, $2, $3, $4, $5) \
-                 RETURNING id, name, kind, region, mfa_required, link_follow_up, created_at",
+                 RETURNING id, name, kind, region, mfa_required, link_follow_up, household_text_min_words, created_at",
             )
             .bind(&new.name)
             .bind(new.kind.as_str())
@@ -418,13 +420,13 @@ impl Store {
 
     pub async fn agencies(&self) -> Result<Vec<Agency>, StoreError> {
         Ok(with_pool!(self, pool => sqlx::query_as(
-            "SELECT id, name, kind, region, mfa_required, link_follow_up, created_at FROM agencies ORDER BY name")
+            "SELECT id, name, kind, region, mfa_required, link_follow_up, household_text_min_words, created_at FROM agencies ORDER BY name")
             .fetch_all(pool).await?))
     }
 
     pub async fn agency(&self, id: i64) -> Result<Agency, StoreError> {
         with_pool!(self, pool => sqlx::query_as(
-            "SELECT id, name, kind, region, mfa_required, link_follow_up, created_at FROM agencies WHERE id = $1")
+            "SELECT id, name, kind, region, mfa_required, link_follow_up, household_text_min_words, created_at FROM agencies WHERE id = $1")
             .bind(id).fetch_optional(pool).await?)
             .ok_or(StoreError::NotFound)
     }
@@ -438,9 +440,10 @@ impl Store {
     ) -> Result<(), StoreError> {
         require(permit.action() == Action::ManageAgencySettings { agency: id })?;
         write_tx!(self, tx => {
-            let done = sqlx::query("UPDATE agencies SET mfa_required = $1, link_follow_up = $2 WHERE id = $3")
+            let done = sqlx::query("UPDATE agencies SET mfa_required = $1, link_follow_up = $2, household_text_min_words = $3 WHERE id = $4")
                 .bind(settings.mfa_required)
                 .bind(settings.link_follow_up.as_str())
+                .bind(settings.household_text_min_words)
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
@@ -448,7 +451,8 @@ impl Store {
                 return Err(StoreError::NotFound);
             }
             audit!(self, tx, who.event("agency.settings_changed", "agency", id, Some(id),
-                serde_json::json!({"mfa_required": settings.mfa_required, "link_follow_up": settings.link_follow_up.as_str()})));
+                serde_json::json!({"mfa_required": settings.mfa_required, "link_follow_up": settings.link_follow_up.as_str(),
+                    "household_text_min_words": settings.household_text_min_words})));
         });
         Ok(())
     }

@@ -410,6 +410,17 @@ impl std::fmt::Debug for Photo {
     }
 }
 
+/// A profile from a data set, for [`Store::import_child_profile`].
+pub struct ChildImport<'a> {
+    pub details: &'a ProfileDetails,
+    pub children: &'a [ChildDetails],
+    pub status: ChildStatus,
+    pub worker_id: i64,
+    pub published_at: Option<Timestamp>,
+    pub reviewed_at: Option<Timestamp>,
+    pub photos: &'a [NewPhoto],
+}
+
 /// What a child's worker asks of the profile's life cycle (the status change and its reason).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusRequest {
@@ -527,6 +538,65 @@ impl Store {
             refresh_search_columns!(tx, id);
             audit!(self, tx, who.event("child_profile.created", "child_profile", id, Some(agency),
                 serde_json::json!({"child_id": child_id})));
+            Ok(id)
+        })
+    }
+
+    /// Loads a profile from a data set (the demo, a national-scale set for trials) in one
+    /// transaction: its children, its photos, and a status with the time it was published.
+    /// Only the operator imports; the import is one audit entry.
+    pub async fn import_child_profile(
+        &self,
+        permit: &Permit,
+        who: &Who,
+        import: &ChildImport<'_>,
+    ) -> Result<i64, StoreError> {
+        let agency = agency_of(permit)?;
+        if permit.actor().is_some() {
+            return Err(StoreError::WrongPermit);
+        }
+        let now = self.now();
+        check(import.details.problems(places::is_known))?;
+        for child in import.children {
+            check(child.problems(CivilDate::from_unix(now)))?;
+        }
+        let details = import.details;
+        write_tx!(self, tx => {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO child_profiles (agency_id, status, visibility, home_area, excluded_areas, contact_letterbox, \
+                 contact_direct, contact_siblings, contact_notes, requirements, requirement_notes, profile_text, worker_id, \
+                 created_at, updated_at, reviewed_at, published_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16) RETURNING id")
+                .bind(agency)
+                .bind(import.status.as_str())
+                .bind(details.visibility.as_str())
+                .bind(&details.home_area)
+                .bind(area_list(&details.excluded_areas))
+                .bind(details.contact.letterbox)
+                .bind(details.contact.direct_birth_family)
+                .bind(details.contact.sibling_contact)
+                .bind(&details.contact_notes)
+                .bind(requirement_codes(&details.requirements))
+                .bind(&details.requirement_notes)
+                .bind(&details.text)
+                .bind(import.worker_id)
+                .bind(import.published_at.unwrap_or(now))
+                .bind(import.reviewed_at.unwrap_or(now))
+                .bind(import.published_at)
+                .fetch_one(&mut *tx).await?;
+            for child in import.children {
+                insert_child!(tx, id, child, now);
+            }
+            refresh_search_columns!(tx, id);
+            for photo in import.photos {
+                sqlx::query("INSERT INTO photos (profile_kind, profile_id, jpeg, width, height, description, uploaded_at) \
+                     VALUES ('child', $1, $2, $3, $4, $5, $6)")
+                    .bind(id).bind(&photo.jpeg).bind(i64::from(photo.width)).bind(i64::from(photo.height))
+                    .bind(&photo.description).bind(now)
+                    .execute(&mut *tx).await?;
+            }
+            audit!(self, tx, who.event("child_profile.imported", "child_profile", id, Some(agency),
+                serde_json::json!({"status": import.status.as_str(), "children": import.children.len()})));
             Ok(id)
         })
     }

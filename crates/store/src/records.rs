@@ -26,6 +26,8 @@ pub struct Agency {
     pub mfa_required: bool,
     #[sqlx(try_from = "String")]
     pub link_follow_up: LinkFollowUp,
+    /// The fewest words an approved household's profile text may have (0: no minimum).
+    pub household_text_min_words: i64,
     pub created_at: Timestamp,
 }
 
@@ -86,6 +88,7 @@ pub struct UnknownValue(pub String);
 pub struct AgencySettings {
     pub mfa_required: bool,
     pub link_follow_up: LinkFollowUp,
+    pub household_text_min_words: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]

@@ -99,6 +99,7 @@ async fn agency_settings_change(db: &TestDb) {
     let settings = AgencySettings {
         mfa_required: true,
         link_follow_up: LinkFollowUp::NamedPerson,
+        household_text_min_words: 0,
     };
 
     let (_, entry) = audited(
@@ -130,6 +131,7 @@ async fn agency_settings_change(db: &TestDb) {
         let settings = AgencySettings {
             mfa_required: false,
             link_follow_up: follow_up,
+            household_text_min_words: 0,
         };
         store
             .update_agency_settings(&permit, &operator(), wirral.id, &settings)
@@ -154,6 +156,7 @@ async fn an_unknown_agency_is_not_found(db: &TestDb) {
     let settings = AgencySettings {
         mfa_required: true,
         link_follow_up: LinkFollowUp::NamedPerson,
+        household_text_min_words: 0,
     };
     let err = refused(
         &store,

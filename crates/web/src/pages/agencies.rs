@@ -160,6 +160,7 @@ pub struct SettingsPage {
     follow_ups: Vec<Choice>,
     follow_up: String,
     mfa_required: bool,
+    min_words: String,
 }
 
 fn follow_up_choices() -> Vec<Choice> {
@@ -191,6 +192,7 @@ pub async fn settings_form(
         follow_ups: follow_up_choices(),
         follow_up: agency.link_follow_up.as_str().to_owned(),
         mfa_required: agency.mfa_required,
+        min_words: agency.household_text_min_words.to_string(),
         agency,
     })
 }
@@ -200,6 +202,8 @@ pub struct SettingsForm {
     #[serde(default)]
     link_follow_up: String,
     mfa_required: Option<String>,
+    #[serde(default)]
+    household_text_min_words: String,
 }
 
 pub async fn settings_submit(
@@ -210,9 +214,22 @@ pub async fn settings_submit(
 ) -> Result<Response, WebError> {
     let permit = policy::authorize(s.actor(), Action::ManageAgencySettings { agency: id })?;
     let agency = state.store.agency(id).await?;
-    let Ok(link_follow_up) = LinkFollowUp::try_from(f.link_follow_up.clone()) else {
+    let follow_up = LinkFollowUp::try_from(f.link_follow_up.clone()).ok();
+    let min_words = match f.household_text_min_words.trim() {
+        "" => Some(0),
+        n => n.parse::<i64>().ok().filter(|n| (0..=2_000).contains(n)),
+    };
+    let (Some(link_follow_up), Some(household_text_min_words)) = (follow_up, min_words) else {
         let mut errors = FormErrors::default();
-        errors.add("link_follow_up", "Choose who follows up possible links");
+        if follow_up.is_none() {
+            errors.add("link_follow_up", "Choose who follows up possible links");
+        }
+        if min_words.is_none() {
+            errors.add(
+                "household_text_min_words",
+                "The minimum length must be a whole number of words from 0 to 2,000",
+            );
+        }
         let c = s
             .chrome(
                 &format!("Agency settings – {}", agency.name),
@@ -225,12 +242,14 @@ pub async fn settings_submit(
             follow_ups: follow_up_choices(),
             follow_up: f.link_follow_up,
             mfa_required: f.mfa_required.is_some(),
+            min_words: f.household_text_min_words,
             agency,
         });
     };
     let settings = AgencySettings {
         mfa_required: f.mfa_required.is_some(),
         link_follow_up,
+        household_text_min_words,
     };
     state
         .store
