@@ -379,6 +379,10 @@ impl ChildProfile {
         self.home_area = None;
         if adopter {
             self.excluded_areas = None;
+        } else if let Some(areas) = &mut self.excluded_areas {
+            // Staff need the list to match families, but its order would point at the home
+            // area (always first by default).
+            areas.sort();
         }
     }
 }

@@ -233,6 +233,19 @@ pub enum ProfileRuleBroken {
     NotNow(&'static str),
 }
 
+impl ProfileRuleBroken {
+    /// A stable code for the JSON API.
+    pub fn code(self) -> &'static str {
+        match self {
+            ProfileRuleBroken::OtherAgency => "other_agency",
+            ProfileRuleBroken::WrongRole => "wrong_role",
+            ProfileRuleBroken::OwnSubmission => "own_submission",
+            ProfileRuleBroken::UnresolvedFindings => "unresolved_findings",
+            ProfileRuleBroken::NotNow(_) => "not_now",
+        }
+    }
+}
+
 /// The life cycle both kinds of profile share: draft → awaiting approval → live → on hold →
 /// matched → placed, or withdrawn. Its rules are written once, here; [`ChildStatus`] and
 /// [`HouseholdStatus`] are its names in each kind's own words ("published", "active").

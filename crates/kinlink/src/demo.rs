@@ -215,7 +215,7 @@ async fn load_population(
             if generated.waiting_days > 400 && i % 3 == 0 {
                 now - 75 * DAY
             } else {
-                (at + 30 * DAY).min(now)
+                (now - (i as i64 * 7 % 45) * DAY).max(at)
             }
         });
         let photos = if dataset == Dataset::DEMO && !generated.draft {
@@ -259,12 +259,16 @@ async fn load_population(
         let existing = (i == 0).then_some(demo_household);
         let agency = if i == 0 { agencies[1].id } else { agency };
         let worker = if i == 0 { southvale_worker } else { worker };
+        let mut details = generated.details.clone();
+        if i == 0 {
+            details.applicants = vec!["Robin Ashdown".into(), "Kit Ashdown".into()];
+        }
         store
             .import_household(
                 &Permit::for_operator(Action::EditHousehold { agency }),
                 &who,
                 existing,
-                &generated.details,
+                &details,
                 HouseholdStatus::Active,
                 Some(now - i64::from(generated.active_days) * DAY),
                 Some(worker),

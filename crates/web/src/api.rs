@@ -21,6 +21,26 @@ pub fn router() -> Router<AppState> {
         .route("/openapi.json", get(openapi))
         .route("/agency", get(agency))
         .route("/users", get(users))
+        .route(
+            "/children",
+            get(crate::api_children::search).post(crate::api_children::create),
+        )
+        .route(
+            "/children/{id}",
+            get(crate::api_children::show).put(crate::api_children::update),
+        )
+        .route(
+            "/children/{id}/children",
+            axum::routing::post(crate::api_children::add_child),
+        )
+        .route(
+            "/children/{id}/status",
+            axum::routing::post(crate::api_children::change_status),
+        )
+        .route(
+            "/children/{id}/acknowledgements",
+            axum::routing::post(crate::api_children::acknowledge),
+        )
         .fallback(|| async { ApiError::NotFound })
 }
 
@@ -36,6 +56,14 @@ pub enum ApiError {
     Unavailable,
     #[error("internal error")]
     Internal(String),
+    /// The request's content breaks rules; each problem names its field.
+    #[error("invalid")]
+    Invalid(Vec<kinlink_domain::child::Problem>),
+    /// A rule of the record's life cycle, with its stable code.
+    #[error("{1}")]
+    Rule(&'static str, String),
+    #[error("X-On-Behalf-Of must name an active member of staff of the token's agency")]
+    UnknownPerson,
 }
 
 #[derive(Serialize)]
@@ -67,6 +95,24 @@ impl IntoResponse for ApiError {
                 "unavailable",
                 "The database is unavailable; try again shortly.".to_owned(),
             ),
+            ApiError::Invalid(problems) => {
+                let fields: Vec<serde_json::Value> = problems
+                    .iter()
+                    .map(|p| serde_json::json!({"field": p.field, "message": p.message}))
+                    .collect();
+                let message = problems
+                    .iter()
+                    .map(|p| p.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                return (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Json(serde_json::json!({"code": "invalid", "message": message, "fields": fields})),
+                )
+                    .into_response();
+            }
+            ApiError::Rule(code, message) => (StatusCode::CONFLICT, *code, message.clone()),
+            ApiError::UnknownPerson => (StatusCode::FORBIDDEN, "unknown_person", self.to_string()),
             ApiError::Internal(cause) => {
                 tracing::error!(%cause, "API internal error");
                 (
@@ -91,6 +137,16 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => ApiError::NotFound,
+            StoreError::Invalid(problems) => ApiError::Invalid(problems),
+            StoreError::Rule(rule) => ApiError::Rule(rule.code(), rule.to_string()),
+            StoreError::NotEditable(status) => ApiError::Rule(
+                "not_editable",
+                format!("only a draft can be changed; this profile is {status}"),
+            ),
+            StoreError::Conflict(code) => ApiError::Rule(
+                code,
+                "the record changed meanwhile, or this was already done".into(),
+            ),
             e if e.is_unavailable() => ApiError::Unavailable,
             e => ApiError::Internal(e.to_string()),
         }
@@ -116,6 +172,53 @@ impl ApiClient {
             role: Role::AgencyAdmin,
             agency_id: self.token.agency_id,
         }
+    }
+}
+
+/// A member of staff acting through their agency's case system: the token proves the system,
+/// `X-On-Behalf-Of: <their email>` names the person, whose role the policy then judges (so
+/// that, for example, the person who sent a profile for sign-off cannot sign it off through
+/// the API either). The person must belong to the token's agency and not be disabled.
+pub struct ApiPerson {
+    pub token: ApiToken,
+    pub user: kinlink_store::User,
+    pub agency: kinlink_store::Agency,
+}
+
+impl ApiPerson {
+    pub fn actor(&self) -> Actor {
+        self.user.actor()
+    }
+    pub fn who(&self) -> kinlink_store::Who {
+        kinlink_store::Who::person(self.actor(), format!("api:{}", self.token.prefix))
+    }
+}
+
+impl FromRequestParts<AppState> for ApiPerson {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let client = ApiClient::from_request_parts(parts, state).await?;
+        let email = parts
+            .headers
+            .get("x-on-behalf-of")
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .ok_or(ApiError::UnknownPerson)?;
+        let user = state
+            .store
+            .user_by_email(&email.to_lowercase())
+            .await?
+            .filter(|u| {
+                u.agency_id == client.token.agency_id && !u.is_disabled() && u.role.is_staff()
+            })
+            .ok_or(ApiError::UnknownPerson)?;
+        let agency = state.store.agency(user.agency_id).await?;
+        Ok(ApiPerson {
+            token: client.token,
+            user,
+            agency,
+        })
     }
 }
 

@@ -5,6 +5,7 @@
 //! `Permit` to the store. Every page works without JavaScript.
 
 mod api;
+mod api_children;
 mod assets;
 mod auth;
 mod config;
@@ -146,6 +147,26 @@ pub fn router(state: AppState) -> Router {
             "/children/{id}/photos/{photo}/remove",
             post(pages::children::photo_remove),
         )
+        .route("/households", get(pages::households::list))
+        .route(
+            "/households/new",
+            get(pages::households::new_form).post(pages::households::new_submit),
+        )
+        .route("/households/{id}", get(pages::households::show))
+        .route(
+            "/households/{id}/edit",
+            get(pages::households::edit_form).post(pages::households::edit_submit),
+        )
+        .route(
+            "/households/{id}/status",
+            post(pages::households::change_status),
+        )
+        .route(
+            "/households/{id}/acknowledge",
+            post(pages::households::acknowledge),
+        )
+        .route("/family", get(pages::households::own))
+        .route("/search/households", get(pages::households::search))
         .route("/search/children", get(pages::search::search))
         .route("/search/children/save", post(pages::search::save))
         .route("/saved-searches/{id}", get(pages::search::open_saved))
@@ -223,6 +244,10 @@ pub const STATE_CHANGING_ROUTES: &[&str] = &[
     "/children/1/photos",
     "/children/1/photos/1/remove",
     "/search/children/save",
+    "/households/new",
+    "/households/1/edit",
+    "/households/1/status",
+    "/households/1/acknowledge",
     "/saved-searches/1/remove",
 ];
 
@@ -250,4 +275,10 @@ pub const PAGES: &[&str] = &[
     "/children/1/photos/1",
     "/search/children",
     "/saved-searches/1",
+    "/households",
+    "/households/new",
+    "/households/1",
+    "/households/1/edit",
+    "/family",
+    "/search/households",
 ];

@@ -61,8 +61,22 @@ pub fn nav_for(actor: Actor, current: &str) -> Vec<NavItem> {
     ) {
         items.push(("/children".into(), "Children's profiles"));
     }
+    if policy::allows(
+        actor,
+        Action::EditHousehold {
+            agency: actor.agency_id,
+        },
+    ) {
+        items.push(("/households".into(), "Families"));
+    }
     if policy::allows(actor, Action::SearchChildren) {
         items.push(("/search/children".into(), "Search children"));
+    }
+    if policy::allows(actor, Action::SearchHouseholds) {
+        items.push(("/search/households".into(), "Search families"));
+    }
+    if actor.role == kinlink_domain::Role::Adopter {
+        items.push(("/family".into(), "Your family's profile"));
     }
     if policy::allows(
         actor,

@@ -368,3 +368,171 @@ fn find_csrf(html: &str) -> Option<String> {
     let j = html[i..].find('"')?;
     Some(html[i..i + j].to_owned())
 }
+
+// ---- children's profiles ---------------------------------------------------------------------
+
+impl App {
+    /// Adds one more person to an agency (e.g. a second team manager, to sign off what the
+    /// first sent), with the same password as everyone else.
+    pub async fn add_person(&self, email: &str, name: &str, role: Role, agency: &Agency) -> User {
+        let new = NewUser {
+            email: email.into(),
+            name: name.into(),
+            role,
+            agency_id: agency.id,
+            household_id: None,
+            password_hash: password_hash().await,
+            password_must_change: false,
+        };
+        let permit = Permit::for_operator(Action::CreateUser {
+            agency: agency.id,
+            agency_kind: agency.kind,
+            role,
+        });
+        self.store
+            .create_user(&permit, &Who::operator(), &new)
+            .await
+            .unwrap()
+    }
+
+    /// The actions audited after `seq` (from [`App::audit_count`]), oldest first.
+    pub async fn audit_actions_since(&self, seq: i64) -> Vec<String> {
+        let permit = Permit::for_operator(Action::ViewAuditLog {
+            scope: kinlink_domain::policy::AuditScope::All,
+        });
+        let mut actions: Vec<String> = self
+            .store
+            .audit_entries(&permit, None, 10_000)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.seq > seq)
+            .map(|e| e.event.action)
+            .collect();
+        actions.reverse();
+        actions
+    }
+}
+
+/// A response whose body is bytes (a photo), not a page.
+pub struct RawResponse {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl RawResponse {
+    pub fn content_type(&self) -> &str {
+        self.headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// One part of a multipart form: a field's name, and for a file its name and media type.
+pub struct Part<'a> {
+    pub name: &'a str,
+    pub file: Option<(&'a str, &'a str)>,
+    pub bytes: &'a [u8],
+}
+
+impl Browser<'_> {
+    /// Sends any body (bytes, any content type) and keeps the cookies; the answer stays bytes.
+    pub async fn send(
+        &mut self,
+        method: Method,
+        path: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> RawResponse {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::HOST, "kinlink.test");
+        if !self.cookies.is_empty() {
+            let c: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            req = req.header(header::COOKIE, c.join("; "));
+        }
+        if let Some(ct) = content_type {
+            req = req.header(header::CONTENT_TYPE, ct);
+        }
+        let mut req = req.body(Body::from(body)).unwrap();
+        req.extensions_mut()
+            .insert(ConnectInfo(SocketAddr::new(self.ip, 40000)));
+        let res = self.app.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        for v in headers.get_all(header::SET_COOKIE) {
+            let v = v.to_str().unwrap();
+            let (pair, attrs) = v.split_once(';').unwrap_or((v, ""));
+            let (k, val) = pair.split_once('=').unwrap();
+            if attrs.contains("Max-Age=0") {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_owned(), val.to_owned());
+            }
+        }
+        let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+        RawResponse {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// A GET whose answer is kept as bytes (a photo).
+    pub async fn get_bytes(&mut self, path: &str) -> RawResponse {
+        self.send(Method::GET, path, None, Vec::new()).await
+    }
+
+    /// Posts a multipart form (a file upload) to `path` exactly as given: a form that carries
+    /// its CSRF token in the query string puts it in `path`.
+    pub async fn post_multipart(&mut self, path: &str, parts: &[Part<'_>]) -> Response {
+        const BOUNDARY: &str = "----kinlink-test-boundary-7d93a1";
+        let mut body = Vec::new();
+        for part in parts {
+            body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+            match part.file {
+                Some((filename, media_type)) => body.extend_from_slice(
+                    format!(
+                        "Content-Disposition: form-data; name=\"{}\"; filename=\"{filename}\"\r\nContent-Type: {media_type}\r\n\r\n",
+                        part.name
+                    )
+                    .as_bytes(),
+                ),
+                None => body.extend_from_slice(
+                    format!("Content-Disposition: form-data; name=\"{}\"\r\n\r\n", part.name)
+                        .as_bytes(),
+                ),
+            }
+            body.extend_from_slice(part.bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+        let raw = self
+            .send(
+                Method::POST,
+                path,
+                Some(&format!("multipart/form-data; boundary={BOUNDARY}")),
+                body,
+            )
+            .await;
+        let body = String::from_utf8(raw.body).unwrap();
+        if let Some(token) = find_csrf(&body) {
+            self.csrf = Some(token);
+        }
+        Response {
+            status: raw.status,
+            headers: raw.headers,
+            body,
+        }
+    }
+}

@@ -42,6 +42,12 @@ impl Fields {
     pub fn ticked(&self, name: &str) -> bool {
         self.0.contains_key(name)
     }
+    /// Sets `name` unless it was given.
+    pub fn default(&mut self, name: &str, value: &str) {
+        self.0
+            .entry(name.to_owned())
+            .or_insert_with(|| value.to_owned());
+    }
 }
 
 /// What the viewer's household contributes to what they see: whether it is active (adopters
@@ -166,7 +172,7 @@ impl ChildValues {
         }
     }
 
-    fn from_fields(f: &Fields) -> Self {
+    pub(crate) fn from_fields(f: &Fields) -> Self {
         ChildValues {
             alias: f.get("alias"),
             born_day: f.get("born_day"),
@@ -232,7 +238,7 @@ impl ChildValues {
     }
 
     /// The child's details, or the problems with what was typed.
-    fn parse(&self, today: CivilDate) -> Result<ChildDetails, Vec<Problem>> {
+    pub(crate) fn parse(&self, today: CivilDate) -> Result<ChildDetails, Vec<Problem>> {
         let mut problems = Vec::new();
         let born = match (
             self.born_day.trim().parse::<u8>(),
@@ -392,7 +398,7 @@ impl ProfileValues {
         }
     }
 
-    fn from_fields(f: &Fields) -> Self {
+    pub(crate) fn from_fields(f: &Fields) -> Self {
         ProfileValues {
             visibility: f.get("visibility"),
             home_area: f.get("home_area"),
@@ -434,7 +440,7 @@ impl ProfileValues {
         }
     }
 
-    fn parse(&self) -> Result<ProfileDetails, Vec<Problem>> {
+    pub(crate) fn parse(&self) -> Result<ProfileDetails, Vec<Problem>> {
         let mut problems = Vec::new();
         let visibility = ChildVisibility::parse(&self.visibility);
         if visibility.is_none() {
@@ -1039,7 +1045,7 @@ const STEPS: &[(&str, &str, bool, bool)] = &[
     ("withdraw", "Withdraw profile", true, true),
 ];
 
-fn event_of(code: &str, unresolved: usize) -> Option<ChildEvent> {
+pub(crate) fn event_of(code: &str, unresolved: usize) -> Option<ChildEvent> {
     Some(match code {
         "submit" => ChildEvent::SubmitForSignOff {
             unresolved_findings: unresolved,

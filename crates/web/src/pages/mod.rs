@@ -6,6 +6,7 @@ pub mod agencies;
 pub mod audit;
 pub mod children;
 pub mod dashboard;
+pub mod households;
 pub mod ops;
 pub mod register;
 pub mod search;

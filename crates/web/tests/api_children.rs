@@ -1,0 +1,335 @@
+//! Children's profiles through the JSON API: a case system acting for a named member of staff.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{Method, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use support::App;
+use tower::ServiceExt;
+
+/// A token made by Northshire's administrator through the page, as a real one is.
+async fn token(app: &App) -> String {
+    let mut admin = app.browser();
+    admin.sign_in("agency.admin@northshire.example").await;
+    admin.get("/admin/api-tokens").await;
+    let made = admin
+        .post("/admin/api-tokens", &[("name", "Case system")])
+        .await;
+    let start = made.body.find("id=\"new-token\">").unwrap() + "id=\"new-token\">".len();
+    made.body[start..start + made.body[start..].find('<').unwrap()].to_owned()
+}
+
+async fn call(
+    app: &App,
+    token: &str,
+    person: Option<&str>,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut req = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::HOST, "kinlink.test")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"));
+    if let Some(p) = person {
+        req = req.header("x-on-behalf-of", p);
+    }
+    if body.is_some() {
+        req = req.header(header::CONTENT_TYPE, "application/json");
+    }
+    let mut req = req
+        .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
+        .unwrap();
+    req.extensions_mut()
+        .insert(ConnectInfo(SocketAddr::from(([203, 0, 113, 9], 40000))));
+    let res = app.router.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+const WORKER: &str = "social.worker@northshire.example";
+const MANAGER: &str = "team.manager@northshire.example";
+
+fn new_profile(text: &str) -> Value {
+    json!({
+        "alias": "Ellie",
+        "born": "2020-03-01",
+        "gender": "girl",
+        "ethnicity": "white_british",
+        "legal_status": "placement_order",
+        "languages": ["English"],
+        "needs": {"trauma_history": {"level": "medium", "notes": "Settles with routine."}},
+        "surname": "Threlkeld",
+        "school": "Fellside Primary School",
+        "text": text,
+        "visibility": "all",
+        "home_area": "Cumbria",
+        "contact": {"letterbox": true},
+        "requirements": ["no_pets"],
+    })
+}
+
+#[tokio::test]
+async fn a_case_system_writes_submits_and_publishes_a_profile_for_named_staff() {
+    let app = App::sqlite().await;
+    let token = token(&app).await;
+
+    // Without a person, or with someone from another agency, nothing happens.
+    let (status, body) = call(&app, &token, None, Method::GET, "/api/v1/children", None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["code"], "unknown_person");
+    let (status, _) = call(
+        &app,
+        &token,
+        Some("social.worker@southvale.example"),
+        Method::GET,
+        "/api/v1/children",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Bad input: the same messages as the form, by field, and nothing stored.
+    let before = app.audit_count().await;
+    let mut bad = new_profile("");
+    bad["born"] = json!("2020-02-31");
+    bad["home_area"] = json!("Atlantis");
+    let (status, body) = call(
+        &app,
+        &token,
+        Some(WORKER),
+        Method::POST,
+        "/api/v1/children",
+        Some(bad),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["code"], "invalid");
+    let fields: Vec<&str> = body["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["home_area", "text", "born"]);
+    assert_eq!(app.audit_count().await, before);
+
+    let (status, created) = call(
+        &app,
+        &token,
+        Some(WORKER),
+        Method::POST,
+        "/api/v1/children",
+        Some(new_profile(
+            "Ellie goes to Fellside Primary School and loves painting.",
+        )),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    assert_eq!(created["status"], "draft");
+    assert_eq!(
+        created["children"][0]["confidential"]["surname"],
+        "Threlkeld"
+    );
+    let finding = &created["findings"][0];
+    assert_eq!(finding["kind"], "school_name");
+
+    // Findings first: a stable code says why the submission is refused.
+    let (status, body) = call(
+        &app,
+        &token,
+        Some(WORKER),
+        Method::POST,
+        &format!("/api/v1/children/{id}/status"),
+        Some(json!({"event": "submit"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body["code"], "unresolved_findings");
+    let (status, _) = call(
+        &app,
+        &token,
+        Some(WORKER),
+        Method::POST,
+        &format!("/api/v1/children/{id}/acknowledgements"),
+        Some(json!({"fingerprint": finding["fingerprint"], "reason": "Closed school; cannot locate her"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, body) = call(
+        &app,
+        &token,
+        Some(WORKER),
+        Method::POST,
+        &format!("/api/v1/children/{id}/status"),
+        Some(json!({"event": "submit"})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (StatusCode::OK, Some("awaiting_sign_off"))
+    );
+
+    // The worker cannot sign off; the manager can.
+    let (status, body) = call(
+        &app,
+        &token,
+        Some(WORKER),
+        Method::POST,
+        &format!("/api/v1/children/{id}/status"),
+        Some(json!({"event": "sign_off"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body["code"], "wrong_role");
+    let (status, body) = call(
+        &app,
+        &token,
+        Some(MANAGER),
+        Method::POST,
+        &format!("/api/v1/children/{id}/status"),
+        Some(json!({"event": "sign_off"})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (StatusCode::OK, Some("published"))
+    );
+
+    let (status, found) = call(
+        &app,
+        &token,
+        Some(MANAGER),
+        Method::GET,
+        "/api/v1/children?text=painting",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(found["total"], 1);
+    assert_eq!(found["items"][0]["id"], id);
+    let (status, body) = call(
+        &app,
+        &token,
+        Some(MANAGER),
+        Method::GET,
+        "/api/v1/children?age_min=nine",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["fields"][0]["field"], "age_min");
+
+    let (_, doc) = call(
+        &app,
+        &token,
+        None,
+        Method::GET,
+        "/api/v1/openapi.json",
+        None,
+    )
+    .await;
+    for path in [
+        "/children",
+        "/children/{id}",
+        "/children/{id}/children",
+        "/children/{id}/status",
+        "/children/{id}/acknowledgements",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} documented");
+    }
+}
+
+#[tokio::test]
+async fn another_agency_sees_no_confidential_details_through_the_api() {
+    let app = App::sqlite().await;
+    let north = token(&app).await;
+    let (_, created) = call(
+        &app,
+        &north,
+        Some(WORKER),
+        Method::POST,
+        "/api/v1/children",
+        Some(new_profile("Ellie loves painting.")),
+    )
+    .await;
+    let id = created["id"].as_i64().unwrap();
+    call(
+        &app,
+        &north,
+        Some(WORKER),
+        Method::POST,
+        &format!("/api/v1/children/{id}/status"),
+        Some(json!({"event": "submit"})),
+    )
+    .await;
+    call(
+        &app,
+        &north,
+        Some(MANAGER),
+        Method::POST,
+        &format!("/api/v1/children/{id}/status"),
+        Some(json!({"event": "sign_off"})),
+    )
+    .await;
+
+    let mut admin = app.browser();
+    admin.sign_in("agency.admin@southvale.example").await;
+    admin.get("/admin/api-tokens").await;
+    let made = admin
+        .post("/admin/api-tokens", &[("name", "South system")])
+        .await;
+    let start = made.body.find("id=\"new-token\">").unwrap() + "id=\"new-token\">".len();
+    let south = made.body[start..start + made.body[start..].find('<').unwrap()].to_owned();
+
+    let (status, seen) = call(
+        &app,
+        &south,
+        Some("social.worker@southvale.example"),
+        Method::GET,
+        &format!("/api/v1/children/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let text = seen.to_string();
+    for secret in [
+        "Threlkeld",
+        "Fellside",
+        "2020-03-01",
+        "home_area",
+        "findings",
+        "confidential",
+    ] {
+        assert!(!text.contains(secret), "{secret} leaked: {text}");
+    }
+    assert_eq!(seen["children"][0]["age"]["years"], 6);
+    let areas = seen["excluded_areas"].as_array().unwrap();
+    assert!(
+        areas.windows(2).all(|w| w[0].as_str() <= w[1].as_str()),
+        "in an order that does not point at the child's own area: {areas:?}"
+    );
+    // Changing another agency's profile: not found, as if it were not there.
+    let (status, _) = call(
+        &app,
+        &south,
+        Some("social.worker@southvale.example"),
+        Method::POST,
+        &format!("/api/v1/children/{id}/status"),
+        Some(json!({"event": "withdraw", "reason": "x"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
