@@ -17,9 +17,10 @@ const HOBBY = 'kitewhistling';
 const SCHOOL = 'Brambleside Primary School';
 const SURNAME = 'Thistlewood';
 const RELATIVE = 'Marguerite Thistlewood';
-// Far from the demo adopter's household (the synthetic generator's first household, with the
-// demo seed, lives in the South East): the children come from, and exclude, one area only, so
-// that the adopter's search cannot leave them out.
+// An adopter's search leaves out children whose family must not live in the household's area.
+// The demo adopter's household (the generator's first, with the demo seed) lives in Warrington,
+// in the North West; these children come from Cornwall and exclude Cornwall alone, so the
+// adopter's search cannot leave them out.
 const HOME_AREA = 'Cornwall';
 const TITLE = 'Elowen and Tobias';
 
@@ -156,7 +157,7 @@ test('a sibling group profile is checked for confidentiality, signed off and fou
   assert.deepEqual(await errorSummary(page), [{ text: refusal, href: '#status' }]);
   await assertSummaryHasFocus(page);
   assert.equal(await main.locator('#status').innerText(), 'What happens next', 'the summary links to the buttons it is about');
-  assert.equal((await main.locator('.govuk-error-message').innerText()).trim(), `Error: ${refusal}`);
+  assert.equal((await main.locator('.govuk-error-message').textContent()).replace(/\s+/g, ' ').trim(), `Error: ${refusal}`);
   assert.equal((await statusTag(page).innerText()).trim(), 'draft');
   await assertAccessible(page, 'the profile after sign-off was refused');
 

@@ -6,7 +6,9 @@ use crate::cli::CliError;
 use kinlink_domain::policy::{Action, Permit};
 use kinlink_domain::profile::{ChildStatus, CivilDate, HouseholdStatus};
 use kinlink_domain::{AgencyKind, Role};
-use kinlink_store::{Agency, ChildImport, NewAgency, NewPhoto, NewUser, Store, Who};
+use kinlink_store::{
+    Agency, ChildImport, HouseholdImport, NewAgency, NewPhoto, NewUser, Store, Who,
+};
 use kinlink_synthetic::Dataset;
 use std::net::SocketAddr;
 
@@ -267,11 +269,13 @@ async fn load_population(
             .import_household(
                 &Permit::for_operator(Action::EditHousehold { agency }),
                 &who,
-                existing,
-                &details,
-                HouseholdStatus::Active,
-                Some(now - i64::from(generated.active_days) * DAY),
-                Some(worker),
+                &HouseholdImport {
+                    existing,
+                    details: &details,
+                    status: HouseholdStatus::Active,
+                    active_since: Some(now - i64::from(generated.active_days) * DAY),
+                    worker_id: Some(worker),
+                },
             )
             .await?;
     }

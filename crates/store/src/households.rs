@@ -621,11 +621,7 @@ impl Store {
         &self,
         permit: &Permit,
         who: &Who,
-        existing: Option<i64>,
-        details: &HouseholdDetails,
-        status: HouseholdStatus,
-        active_since: Option<Timestamp>,
-        worker_id: Option<i64>,
+        import: &HouseholdImport<'_>,
     ) -> Result<i64, StoreError> {
         let Action::EditHousehold { agency } = permit.action() else {
             return Err(StoreError::WrongPermit);
@@ -633,6 +629,13 @@ impl Store {
         if permit.actor().is_some() {
             return Err(StoreError::WrongPermit);
         }
+        let HouseholdImport {
+            existing,
+            details,
+            status,
+            active_since,
+            worker_id,
+        } = *import;
         check(details.problems(0, places::is_known))?;
         let now = self.now();
         write_tx!(self, tx => {
@@ -649,6 +652,17 @@ impl Store {
             Ok(id)
         })
     }
+}
+
+/// A household from a data set, for [`Store::import_household`]: a new one, or the details of
+/// one that exists (`existing`).
+#[derive(Clone, Copy)]
+pub struct HouseholdImport<'a> {
+    pub existing: Option<i64>,
+    pub details: &'a HouseholdDetails,
+    pub status: HouseholdStatus,
+    pub active_since: Option<Timestamp>,
+    pub worker_id: Option<i64>,
 }
 
 /// What staff search households for.

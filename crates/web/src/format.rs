@@ -50,6 +50,16 @@ pub fn uk_time(ts: Timestamp) -> String {
     )
 }
 
+/// How long between two moments, in whole days: "1 day", "292 days".
+pub fn days_between(from: Timestamp, to: Timestamp) -> String {
+    let days = (to - from).max(0) / 86_400;
+    if days == 1 {
+        "1 day".into()
+    } else {
+        format!("{days} days")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::uk_time;
@@ -62,15 +72,5 @@ mod tests {
         // 29 March 2026 00:59 UTC is still GMT; 01:00 UTC is 2am BST.
         assert_eq!(uk_time(1_774_745_940), "29 March 2026, 12:59am GMT");
         assert_eq!(uk_time(1_774_746_000), "29 March 2026, 2:00am BST");
-    }
-}
-
-/// How long between two moments, in whole days: "1 day", "292 days".
-pub fn days_between(from: Timestamp, to: Timestamp) -> String {
-    let days = (to - from).max(0) / 86_400;
-    if days == 1 {
-        "1 day".into()
-    } else {
-        format!("{days} days")
     }
 }

@@ -274,11 +274,13 @@ async fn activate_household(app: &App, area: &str) {
                 agency: app.south.id,
             }),
             &Who::operator(),
-            Some(household),
-            &details,
-            HouseholdStatus::Active,
-            Some(app.store.now()),
-            None,
+            &kinlink_store::HouseholdImport {
+                existing: Some(household),
+                details: &details,
+                status: HouseholdStatus::Active,
+                active_since: Some(app.store.now()),
+                worker_id: None,
+            },
         )
         .await
         .unwrap();
@@ -402,7 +404,7 @@ async fn a_social_worker_creates_a_draft_and_adds_a_sibling() {
     let mut b = signed_in(&app, WORKER).await;
     let form = b.get("/children/new").await;
     assert_eq!(form.status, StatusCode::OK);
-    assert_eq!(form.h1(), "Create a child&#39;s profile");
+    assert_eq!(form.h1(), "Create a child's profile");
 
     let before = app.audit_count().await;
     let id = create(&mut b, &mia()).await;

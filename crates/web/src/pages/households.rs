@@ -788,9 +788,9 @@ pub async fn acknowledge(
 }
 
 /// An adopter's own family profile.
-pub async fn own(s: SignedIn) -> Result<Response, WebError> {
+pub async fn own(State(state): State<AppState>, s: SignedIn) -> Result<Response, WebError> {
     match (s.user.role, s.user.household_id) {
-        (Role::Adopter, Some(id)) => Ok(done(&format!("/households/{id}"))),
+        (Role::Adopter, Some(id)) => show_page(&state, &s, id, None, FormErrors::default()).await,
         _ => Err(WebError::NotFound),
     }
 }
