@@ -16,6 +16,7 @@ mod api_tokens;
 mod audit_log;
 mod child_profiles;
 mod concurrency;
+mod households;
 mod permits;
 mod register_settings;
 mod sessions;
