@@ -38,6 +38,18 @@ pub fn router() -> Router<AppState> {
             axum::routing::post(crate::api_children::change_status),
         )
         .route(
+            "/households",
+            get(crate::api_households::search).post(crate::api_households::create),
+        )
+        .route(
+            "/households/{id}",
+            get(crate::api_households::show).put(crate::api_households::update),
+        )
+        .route(
+            "/households/{id}/status",
+            axum::routing::post(crate::api_households::change_status),
+        )
+        .route(
             "/children/{id}/acknowledgements",
             axum::routing::post(crate::api_children::acknowledge),
         )

@@ -6,6 +6,7 @@
 
 mod api;
 mod api_children;
+mod api_households;
 mod assets;
 mod auth;
 mod config;

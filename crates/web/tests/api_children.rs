@@ -333,3 +333,124 @@ async fn another_agency_sees_no_confidential_details_through_the_api() {
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn families_are_written_agreed_and_searched_through_the_api() {
+    let app = App::sqlite().await;
+    let mut admin = app.browser();
+    admin.sign_in("agency.admin@southvale.example").await;
+    admin.get("/admin/api-tokens").await;
+    let made = admin
+        .post("/admin/api-tokens", &[("name", "South system")])
+        .await;
+    let start = made.body.find("id=\"new-token\">").unwrap() + "id=\"new-token\">".len();
+    let south = made.body[start..start + made.body[start..].find('<').unwrap()].to_owned();
+    let worker = Some("social.worker@southvale.example");
+
+    let mut family = json!({
+        "applicants": ["Sam Rivers", "Alex Rivers"],
+        "approved_on": "2026-02-30",
+        "children_min": 1, "children_max": 2, "age_min": 0, "age_max": 5,
+        "area": "Kent",
+        "text": "We are a lively family who love the coast.",
+        "consent_to_referral": true,
+        "needs": {"trauma_history": {"level": "medium", "reason": "Training done"}},
+    });
+    let (status, body) = call(
+        &app,
+        &south,
+        worker,
+        Method::POST,
+        "/api/v1/households",
+        Some(family.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["fields"][0]["field"], "approved");
+    family["approved_on"] = json!("2026-02-03");
+    let (status, created) = call(
+        &app,
+        &south,
+        worker,
+        Method::POST,
+        "/api/v1/households",
+        Some(family),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    assert_eq!(created["needs"][0]["level"], "medium");
+
+    // Not yet agreed: another agency's family finder cannot find it.
+    let north = token(&app).await;
+    let finder = Some("family.finder@northshire.example");
+    let (status, _) = call(
+        &app,
+        &north,
+        finder,
+        Method::GET,
+        &format!("/api/v1/households/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let (status, body) = call(
+        &app,
+        &south,
+        worker,
+        Method::POST,
+        &format!("/api/v1/households/{id}/status"),
+        Some(json!({"event": "submit"})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (StatusCode::OK, Some("awaiting_agreement"))
+    );
+    let (status, body) = call(
+        &app,
+        &south,
+        worker,
+        Method::POST,
+        &format!("/api/v1/households/{id}/status"),
+        Some(json!({"event": "agree"})),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "a social worker cannot agree: {body}"
+    );
+
+    let (_, doc) = call(
+        &app,
+        &south,
+        None,
+        Method::GET,
+        "/api/v1/openapi.json",
+        None,
+    )
+    .await;
+    for path in ["/households", "/households/{id}", "/households/{id}/status"] {
+        assert!(doc["paths"][path].is_object(), "{path} documented");
+    }
+    let (status, found) = call(
+        &app,
+        &north,
+        finder,
+        Method::GET,
+        "/api/v1/households?children=2",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        found["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| h["id"] != id),
+        "awaiting agreement: not in a search"
+    );
+}

@@ -485,9 +485,35 @@ impl ProfileValues {
     }
 }
 
+/// The forms' fields in the order the pages show them: the child's (when on the form), then the
+/// profile's, whose text comes first. The error summary lists problems in this order (GOV.UK:
+/// the summary follows the page), whatever order they were found in.
+const FORM_ORDER: &[&str] = &[
+    "alias",
+    "born",
+    "gender",
+    "ethnicity",
+    "ethnicity_detail",
+    "religion",
+    "languages",
+    "legal_status",
+    "needs",
+    "surname",
+    "address",
+    "school",
+    "placement_location",
+    "birth_relatives",
+    "text",
+    "visibility",
+    "home_area",
+    "excluded_areas",
+    "contact_notes",
+    "requirement_notes",
+];
+
 fn errors_of(problems: Vec<Problem>) -> FormErrors {
     let mut errors = FormErrors::default();
-    for p in problems {
+    for p in order(problems, FORM_ORDER) {
         errors.add(p.field, p.message);
     }
     errors

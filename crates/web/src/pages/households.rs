@@ -113,7 +113,7 @@ impl HouseholdValues {
         }
     }
 
-    fn from_fields(f: &Fields) -> Self {
+    pub(crate) fn from_fields(f: &Fields) -> Self {
         HouseholdValues {
             applicant_1: f.get("applicant_1"),
             applicant_2: f.get("applicant_2"),
@@ -150,7 +150,7 @@ impl HouseholdValues {
         }
     }
 
-    fn parse(&self, min_words: usize) -> Result<HouseholdDetails, Vec<Problem>> {
+    pub(crate) fn parse(&self, min_words: usize) -> Result<HouseholdDetails, Vec<Problem>> {
         let mut problems = Vec::new();
         let mut number = |raw: &str, field: &'static str, what: &str| -> u8 {
             match raw.trim().parse::<u8>() {
@@ -506,7 +506,7 @@ const STEPS: &[(&str, &str, bool)] = &[
     ("withdraw", "Withdraw", true),
 ];
 
-fn household_event(code: &str) -> Option<HouseholdEvent> {
+pub(crate) fn household_event(code: &str) -> Option<HouseholdEvent> {
     Some(match code {
         "submit" => HouseholdEvent::SubmitForAgreement {
             unresolved_findings: 0,
