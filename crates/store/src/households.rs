@@ -591,6 +591,52 @@ impl Store {
         Ok(())
     }
 
+    /// Adds a photo (already re-encoded without metadata) to a household's profile: its worker,
+    /// or its adopters once agreed.
+    pub async fn add_household_photo(
+        &self,
+        permit: &Permit,
+        who: &Who,
+        id: i64,
+        own_household: bool,
+        photo: &crate::NewPhoto,
+    ) -> Result<i64, StoreError> {
+        let profile = self.household_unchecked(id).await?;
+        household_writer(permit, profile.agency_id, profile.status, own_household)?;
+        let description = photo.description.trim();
+        if description.is_empty() || description.chars().count() > 300 {
+            return Err(StoreError::Invalid(vec![Problem::new("description",
+                "Describe the photo for people who cannot see it (up to 300 characters)")]));
+        }
+        let now = self.now();
+        write_tx!(self, tx => {
+            let photo_id: i64 = sqlx::query_scalar("INSERT INTO photos (profile_kind, profile_id, jpeg, width, height, description, uploaded_by, uploaded_at) \
+                 VALUES ('household', $1, $2, $3, $4, $5, $6, $7) RETURNING id")
+                .bind(id).bind(&photo.jpeg).bind(i64::from(photo.width)).bind(i64::from(photo.height))
+                .bind(description).bind(permit.actor().map(|a| a.user_id)).bind(now)
+                .fetch_one(&mut *tx).await?;
+            audit!(self, tx, who.event("household.photo_added", "household", id, Some(profile.agency_id),
+                serde_json::json!({"photo_id": photo_id, "by_adopter": own_household})));
+            Ok(photo_id)
+        })
+    }
+
+    /// A household's photo, if `viewer` may see the household.
+    pub async fn household_photo(
+        &self,
+        viewer: Viewer<'_>,
+        own_household: bool,
+        id: i64,
+        photo_id: i64,
+    ) -> Result<crate::Photo, StoreError> {
+        let profile = self.household_unchecked(id).await?;
+        if reveal_household(viewer, profile, own_household).is_none() {
+            return Err(StoreError::NotFound);
+        }
+        with_pool!(self, pool => sqlx::query_as("SELECT id, jpeg, description FROM photos WHERE id = $1 AND profile_kind = 'household' AND profile_id = $2 AND removed_at IS NULL")
+            .bind(photo_id).bind(id).fetch_optional(pool).await?).ok_or(StoreError::NotFound)
+    }
+
     /// Who changed a household's profile and which parts, newest first: what its worker reads
     /// to see every change the adopters made.
     pub async fn household_changes(

@@ -166,6 +166,15 @@ pub fn router(state: AppState) -> Router {
             "/households/{id}/acknowledge",
             post(pages::households::acknowledge),
         )
+        .route(
+            "/households/{id}/photos",
+            post(pages::households::photo_upload)
+                .layer(axum::extract::DefaultBodyLimit::max(PHOTO_BODY_BYTES)),
+        )
+        .route(
+            "/households/{id}/photos/{photo}",
+            get(pages::households::photo),
+        )
         .route("/family", get(pages::households::own))
         .route("/search/households", get(pages::households::search))
         .route("/search/children", get(pages::search::search))
@@ -249,6 +258,7 @@ pub const STATE_CHANGING_ROUTES: &[&str] = &[
     "/households/1/edit",
     "/households/1/status",
     "/households/1/acknowledge",
+    "/households/1/photos",
     "/saved-searches/1/remove",
 ];
 
@@ -280,6 +290,7 @@ pub const PAGES: &[&str] = &[
     "/households/new",
     "/households/1",
     "/households/1/edit",
+    "/households/1/photos/1",
     "/family",
     "/search/households",
 ];

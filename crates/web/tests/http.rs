@@ -431,6 +431,7 @@ fn who_may_open(page: &str) -> &'static [usize] {
         "/households" | "/households/new" => &[2, 3, 7],
         "/households/1" => &[7, 8],
         "/households/1/edit" => &[7],
+        "/households/1/photos/1" => &[],
         "/family" => &[8],
         "/search/households" => &[0, 2, 3, 4, 7],
         other => panic!("no expectation for {other}"),

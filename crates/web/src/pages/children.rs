@@ -840,6 +840,9 @@ pub async fn edit_submit(
         {
             Ok(()) => return Ok(done(&format!("/children/{id}?done=saved"))),
             Err(StoreError::Invalid(problems)) => problems,
+            Err(StoreError::NotEditable(status)) => {
+                vec![Problem::new("text", not_a_draft(status))]
+            }
             Err(e) => return Err(e.into()),
         },
         Err(problems) => problems,
@@ -945,6 +948,9 @@ async fn child_submit(
             match result {
                 Ok(()) => return Ok(done(&format!("/children/{id}?done=saved"))),
                 Err(StoreError::Invalid(problems)) => problems,
+                Err(StoreError::NotEditable(status)) => {
+                    vec![Problem::new("alias", not_a_draft(status))]
+                }
                 Err(e) => return Err(e.into()),
             }
         }
@@ -994,8 +1000,31 @@ pub async fn child_remove(
     {
         Ok(()) => Ok(done(&format!("/children/{id}?done=removed"))),
         Err(StoreError::Invalid(_)) => Ok(done(&format!("/children/{id}?done=last_child"))),
+        Err(StoreError::NotEditable(status)) => refused(&state, &s, id, not_a_draft(status)).await,
         Err(e) => Err(e.into()),
     }
+}
+
+/// Why a change was refused when the profile had left draft since its page was opened (another
+/// tab, the back button): a stale form is an everyday event, not a fault.
+fn not_a_draft(status: &str) -> String {
+    format!(
+        "This profile is {status} now: it can be changed only while it is a draft. Nothing was saved."
+    )
+}
+
+/// The profile page again, saying why the button pressed changed nothing.
+async fn refused(
+    state: &AppState,
+    s: &SignedIn,
+    id: i64,
+    message: String,
+) -> Result<Response, WebError> {
+    let mut errors = FormErrors::default();
+    errors.add("status", message);
+    let mut r = profile_page(state, s, id, None, errors).await?;
+    *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(r)
 }
 
 // ---- reading a profile -------------------------------------------------------------------
@@ -1374,9 +1403,40 @@ pub async fn photo_upload(
     State(state): State<AppState>,
     s: SignedIn,
     Path(id): Path<i64>,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response, WebError> {
     let (permit, _) = own_profile(&state, &s, id).await?;
+    let mut errors = FormErrors::default();
+    if let Some(new) = read_photo(multipart, &mut errors).await? {
+        match state
+            .store
+            .add_child_photo(&permit, &s.who(), id, &new)
+            .await
+        {
+            Ok(_) => return Ok(done(&format!("/children/{id}?done=photo"))),
+            Err(StoreError::Invalid(problems)) => {
+                for p in problems {
+                    errors.add(p.field, p.message);
+                }
+            }
+            Err(StoreError::NotEditable(_)) => errors.add(
+                "photo",
+                "Photos can be changed only while the profile is a draft",
+            ),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let mut r = profile_page(&state, &s, id, None, errors).await?;
+    *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(r)
+}
+
+/// Reads an upload form (`photo`, `description`) and cleans the photo: decoded and re-encoded
+/// without metadata off the async threads. `None`, with the reasons in `errors`, when refused.
+pub async fn read_photo(
+    mut multipart: Multipart,
+    errors: &mut FormErrors,
+) -> Result<Option<NewPhoto>, WebError> {
     let mut bytes = Vec::new();
     let mut description = String::new();
     while let Ok(Some(field)) = multipart.next_field().await {
@@ -1392,53 +1452,34 @@ pub async fn photo_upload(
             _ => {}
         }
     }
-    let mut errors = FormErrors::default();
     if bytes.is_empty() {
         errors.add("photo", "Choose a photo to upload");
-    } else if description.trim().is_empty() {
+        return Ok(None);
+    }
+    if description.trim().is_empty() {
         errors.add(
             "description",
             "Describe the photo for people who cannot see it",
         );
-    } else {
-        // Decoding is CPU work: off the async threads, one photo at a time per request.
-        let cleaned = tokio::task::spawn_blocking(move || {
-            kinlink_photos::accept(&bytes, &kinlink_photos::Limits::default())
-        })
-        .await
-        .map_err(|e| WebError::Internal(e.to_string()))?;
-        match cleaned {
-            Ok(photo) => {
-                let new = NewPhoto {
-                    jpeg: photo.jpeg,
-                    width: photo.width,
-                    height: photo.height,
-                    description,
-                };
-                match state
-                    .store
-                    .add_child_photo(&permit, &s.who(), id, &new)
-                    .await
-                {
-                    Ok(_) => return Ok(done(&format!("/children/{id}?done=photo"))),
-                    Err(StoreError::Invalid(problems)) => {
-                        for p in problems {
-                            errors.add(p.field, p.message);
-                        }
-                    }
-                    Err(StoreError::NotEditable(_)) => errors.add(
-                        "photo",
-                        "Photos can be changed only while the profile is a draft",
-                    ),
-                    Err(e) => return Err(e.into()),
-                }
-            }
-            Err(rejected) => errors.add("photo", rejected.to_string()),
+        return Ok(None);
+    }
+    let cleaned = tokio::task::spawn_blocking(move || {
+        kinlink_photos::accept(&bytes, &kinlink_photos::Limits::default())
+    })
+    .await
+    .map_err(|e| WebError::Internal(e.to_string()))?;
+    match cleaned {
+        Ok(photo) => Ok(Some(NewPhoto {
+            jpeg: photo.jpeg,
+            width: photo.width,
+            height: photo.height,
+            description,
+        })),
+        Err(rejected) => {
+            errors.add("photo", rejected.to_string());
+            Ok(None)
         }
     }
-    let mut r = profile_page(&state, &s, id, None, errors).await?;
-    *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    Ok(r)
 }
 
 pub async fn photo_remove(
@@ -1447,11 +1488,15 @@ pub async fn photo_remove(
     Path((id, photo_id)): Path<(i64, i64)>,
 ) -> Result<Response, WebError> {
     let (permit, _) = own_profile(&state, &s, id).await?;
-    state
+    match state
         .store
         .remove_child_photo(&permit, &s.who(), id, photo_id)
-        .await?;
-    Ok(done(&format!("/children/{id}?done=photo_removed")))
+        .await
+    {
+        Ok(()) => Ok(done(&format!("/children/{id}?done=photo_removed"))),
+        Err(StoreError::NotEditable(status)) => refused(&state, &s, id, not_a_draft(status)).await,
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn photo(

@@ -560,6 +560,9 @@ pub async fn show(
             "created" => "The family's profile has been created as a draft.",
             "status" => "The profile's status has changed.",
             "acknowledged" => "The finding has been acknowledged.",
+            "photo" => {
+                "The photo has been added. Its metadata (including any location) was removed."
+            }
             _ => "Your changes have been saved.",
         }
         .to_owned()
@@ -785,6 +788,55 @@ pub async fn acknowledge(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Adds a photo to a family's profile (its worker, or its adopters once agreed).
+pub async fn photo_upload(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<i64>,
+    multipart: axum::extract::Multipart,
+) -> Result<Response, WebError> {
+    let (h, own) = visible(&state, &s, id).await?;
+    let permit = writer_permit(&s, &h, own).ok_or(WebError::NotFound)?;
+    let mut errors = FormErrors::default();
+    if let Some(new) = super::children::read_photo(multipart, &mut errors).await? {
+        match state
+            .store
+            .add_household_photo(&permit, &s.who(), id, own, &new)
+            .await
+        {
+            Ok(_) => return Ok(done(&format!("/households/{id}?done=photo"))),
+            Err(StoreError::Invalid(problems)) => {
+                for p in problems {
+                    errors.add(p.field, p.message);
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let mut r = show_page(&state, &s, id, None, errors).await?;
+    *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(r)
+}
+
+pub async fn photo(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path((id, photo_id)): Path<(i64, i64)>,
+) -> Result<Response, WebError> {
+    let own = s.user.household_id == Some(id);
+    let photo = state
+        .store
+        .household_photo(viewer(&s, own), own, id, photo_id)
+        .await?;
+    Ok(axum::response::IntoResponse::into_response((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("image/jpeg"),
+        )],
+        photo.jpeg,
+    )))
 }
 
 /// An adopter's own family profile.
