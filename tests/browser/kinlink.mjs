@@ -18,13 +18,16 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 /** The demo's people, as `kinlink demo` loads them (crates/kinlink/src/demo.rs). */
 export const DEMO_PASSWORD = 'kinlink-demo-2026';
 
-// As `nav_for` (crates/web/src/view.rs) gives them: caseworkers write their agency's children's
-// profiles; they, register administrators and adopters search the Register's children; agency
-// administrators and business support run the system and see no profiles (least sight).
-const REGISTER_ADMIN_NAV = ['Dashboard', 'Search children', 'Users', 'Agencies', 'Register settings', 'Audit log'];
+// As `nav_for` (crates/web/src/view.rs) gives them: team managers and social workers write their
+// agency's children's and families' profiles, family finders its children's; they and register
+// administrators search the Register's children and families; adopters search children and
+// keep their own family's profile; agency administrators and business support run the system
+// and see no profiles (least sight).
+const REGISTER_ADMIN_NAV = ['Dashboard', 'Search children', 'Search families', 'Users', 'Agencies', 'Register settings', 'Audit log'];
 const AGENCY_ADMIN_NAV = ['Dashboard', 'Users', 'Agency settings', 'Audit log', 'API tokens'];
-const CASEWORKER_NAV = ['Dashboard', "Children's profiles", 'Search children'];
-const ADOPTER_NAV = ['Dashboard', 'Search children'];
+const CASEWORKER_NAV = ['Dashboard', "Children's profiles", 'Families', 'Search children', 'Search families'];
+const FAMILY_FINDER_NAV = ['Dashboard', "Children's profiles", 'Search children', 'Search families'];
+const ADOPTER_NAV = ['Dashboard', 'Search children', "Your family's profile"];
 const BUSINESS_SUPPORT_NAV = ['Dashboard'];
 
 export const DEMO_USERS = [
@@ -32,10 +35,12 @@ export const DEMO_USERS = [
   { email: 'agency.admin@northshire.example', name: 'Priya Castell', role: 'Agency administrator', agency: 'Northshire Council', nav: AGENCY_ADMIN_NAV },
   { email: 'team.manager@northshire.example', name: 'Morgan Hale', role: 'Team manager', agency: 'Northshire Council', nav: CASEWORKER_NAV },
   { email: 'social.worker@northshire.example', name: 'Jordan Okafor-Reid', role: 'Social worker', agency: 'Northshire Council', nav: CASEWORKER_NAV },
-  { email: 'family.finder@northshire.example', name: 'Casey Lindqvist', role: 'Family finder', agency: 'Northshire Council', nav: CASEWORKER_NAV },
+  { email: 'family.finder@northshire.example', name: 'Casey Lindqvist', role: 'Family finder', agency: 'Northshire Council', nav: FAMILY_FINDER_NAV },
   { email: 'business.support@northshire.example', name: 'Alex Mbeki', role: 'Business support', agency: 'Northshire Council', nav: BUSINESS_SUPPORT_NAV },
   { email: 'social.worker@southvale.example', name: 'Sam Whitlow', role: 'Social worker', agency: 'Southvale Adoption Agency', nav: CASEWORKER_NAV },
-  { email: 'adopter@southvale.example', name: 'Robin Ashdown', role: 'Adopter', agency: 'Southvale Adoption Agency', nav: ADOPTER_NAV },
+  { email: 'adopter@southvale.example', name: 'Robin Ashdown', role: 'Adopter', agency: 'Southvale Adoption Agency', nav: ADOPTER_NAV,
+    // Where a page's heading is not its menu label: the family's own profile is headed with their names.
+    headings: { "Your family's profile": 'Robin Ashdown and Kit Ashdown' } },
 ];
 
 export const AGENCY_ADMIN = DEMO_USERS[1];

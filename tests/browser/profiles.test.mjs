@@ -80,8 +80,10 @@ test('a sibling group profile is checked for confidentiality, signed off and fou
 
   // ---- The social worker writes the profile.
   await page.goto('/sign-in');
+  await assertAccessible(page, 'the sign-in page');
   await signIn(page, 'social.worker@northshire.example', DEMO_PASSWORD);
   assert.equal(await heading(page), 'Welcome, Jordan');
+  await assertAccessible(page, "the social worker's dashboard");
   await clickAndLoad(page, page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: "Children's profiles", exact: true }));
   assert.equal(await heading(page), "Children's profiles");
   await assertAccessible(page, "the agency's children's profiles");
@@ -157,6 +159,11 @@ test('a sibling group profile is checked for confidentiality, signed off and fou
   assert.deepEqual(await errorSummary(page), [{ text: refusal, href: '#status' }]);
   await assertSummaryHasFocus(page);
   assert.equal(await main.locator('#status').innerText(), 'What happens next', 'the summary links to the buttons it is about');
+  await page.getByRole('link', { name: refusal }).click();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'status', 'following the link moves focus there');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent.trim()), 'Send for sign-off',
+    'the next key press reaches the buttons');
   assert.equal((await main.locator('.govuk-error-message').textContent()).replace(/\s+/g, ' ').trim(), `Error: ${refusal}`);
   assert.equal((await statusTag(page).innerText()).trim(), 'draft');
   await assertAccessible(page, 'the profile after sign-off was refused');
@@ -184,6 +191,7 @@ test('a sibling group profile is checked for confidentiality, signed off and fou
   assert.equal((await statusTag(page).innerText()).trim(), 'awaiting sign-off');
   await assertAccessible(page, 'the profile awaiting sign-off');
   await signOut(page);
+  await assertAccessible(page, 'the sign-in page after signing out');
 
   // ---- The team manager signs it off.
   await signIn(page, 'team.manager@northshire.example', DEMO_PASSWORD);
@@ -202,10 +210,12 @@ test('a sibling group profile is checked for confidentiality, signed off and fou
   assert.equal((await statusTag(page).innerText()).trim(), 'published');
   await assertAccessible(page, 'the published profile');
   await signOut(page);
+  await assertAccessible(page, 'the sign-in page after signing out');
 
   // ---- The demo adopter finds it and reads it.
   await signIn(page, 'adopter@southvale.example', DEMO_PASSWORD);
   assert.equal(await heading(page), 'Welcome, Robin');
+  await assertAccessible(page, "the adopter's dashboard");
   await clickAndLoad(page, page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Search children', exact: true }));
   assert.equal(await heading(page), 'Search children');
   await assertAccessible(page, 'the search page');
@@ -217,6 +227,20 @@ test('a sibling group profile is checked for confidentiality, signed off and fou
   assert.equal(await result.count(), 1);
   assert.ok((await result.innerText()).includes(`Elowen (${ELOWEN.age}), Tobias (${TOBIAS.age})`), 'the result gives their ages');
   await assertAccessible(page, 'the search results');
+
+  // The adopter keeps the search; a name is needed first.
+  await clickAndLoad(page, page.getByRole('button', { name: 'Save search', exact: true }));
+  const saveName = page.getByLabel('Save this search', { exact: true });
+  const describedBy = ((await saveName.getAttribute('aria-describedby')) ?? '').split(/\s+/);
+  assert.ok(describedBy.includes('save-name-error'), 'the name field is described by its error');
+  assert.equal((await page.locator('#save-name-error').textContent()).replace(/\s+/g, ' ').trim(),
+    'Error: Give the search a name (up to 100 characters)');
+  await assertAccessible(page, 'the search results with the save error');
+  await saveName.fill('Kite flyers');
+  await clickAndLoad(page, page.getByRole('button', { name: 'Save search', exact: true }));
+  assert.ok((await page.getByRole('main').innerText()).includes('Search saved.'));
+  assert.equal(await result.getByRole('link', { name: TITLE, exact: true }).count(), 1, 'the saved search still shows the profile');
+  await assertAccessible(page, 'the search results after saving');
 
   await clickAndLoad(page, result.getByRole('link', { name: TITLE, exact: true }));
   assert.equal(new URL(page.url()).pathname, profilePath);
@@ -233,6 +257,15 @@ test('a sibling group profile is checked for confidentiality, signed off and fou
   for (const hidden of ['Date of birth', 'School', 'Surname', 'Comes from', 'your agency only', 'Confidentiality check']) {
     assert.ok(!shown.includes(hidden), `the adopter does not see "${hidden}"`);
   }
-  await assertAccessible(page, "the profile as the adopter reads it");
+  await assertAccessible(page, 'the profile as the adopter reads it');
+
+  await clickAndLoad(page, page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Dashboard', exact: true }));
+  const saved = page.locator('h2:text-is("Your saved searches") + ul');
+  assert.equal(await saved.getByRole('link', { name: 'Kite flyers', exact: true }).count(), 1, 'the dashboard lists the saved search');
+  await assertAccessible(page, "the adopter's dashboard with a saved search");
+  await clickAndLoad(page, saved.getByRole('link', { name: 'Kite flyers', exact: true }));
+  assert.equal(new URL(page.url()).searchParams.get('text'), HOBBY, 'the saved search runs again from the dashboard');
+  assert.equal(await result.getByRole('link', { name: TITLE, exact: true }).count(), 1);
+  await assertAccessible(page, 'the saved search run again');
   await page.context().close();
 });

@@ -377,6 +377,8 @@ pub struct Viewer<'a> {
     pub actor: Actor,
     pub region: &'a str,
     pub household_active: bool,
+    /// The local authority area an adopter's household lives in, once recorded.
+    pub household_area: Option<&'a str>,
 }
 
 /// What the policy needs to know about a child's (or sibling group's) profile.
@@ -387,6 +389,8 @@ pub struct ChildFacts<'a> {
     pub status: crate::profile::ChildStatus,
     pub visibility: ChildVisibility,
     pub link_in_exploration: bool,
+    /// The areas the child's family must not live in.
+    pub excluded_areas: &'a [String],
 }
 
 /// How much of a child's profile someone may see.
@@ -415,6 +419,15 @@ pub fn child_sight(viewer: Viewer<'_>, child: ChildFacts<'_>) -> Option<Sight> {
         return None;
     }
     if adopter && !viewer.household_active {
+        return None;
+    }
+    // A family living where the child must not be placed is not shown the child at all: the
+    // exclusion protects the child from being found by people nearby.
+    if adopter
+        && viewer
+            .household_area
+            .is_some_and(|area| child.excluded_areas.iter().any(|a| a == area))
+    {
         return None;
     }
     let allowed = match child.visibility {
@@ -476,6 +489,7 @@ pub fn reveal_child(
         status: profile.status,
         visibility: profile.visibility,
         link_in_exploration,
+        excluded_areas: profile.excluded_areas.as_deref().unwrap_or_default(),
     };
     let sight = child_sight(viewer, facts)?;
     if sight != Sight::Full {
@@ -813,6 +827,7 @@ mod tests {
                 },
                 region,
                 household_active,
+                household_area: Some("Kent"),
             }
         }
 
@@ -845,6 +860,7 @@ mod tests {
                     status: *status,
                     visibility: *visibility,
                     link_in_exploration: *exploring,
+                    excluded_areas: &[],
                 };
                 for (column, cell) in cells.chars().enumerate() {
                     let expected = match cell {
@@ -859,6 +875,28 @@ mod tests {
                 }
             }
             assert!(failures.is_empty(), "{}", failures.join("\n"));
+        }
+
+        #[test]
+        fn adopters_living_in_an_excluded_area_do_not_see_the_child() {
+            let excluded = ["Cumbria".to_string(), "Kent".to_string()];
+            let child = ChildFacts {
+                agency: 1,
+                region: "North",
+                status: ChildStatus::Published,
+                visibility: ChildVisibility::All,
+                link_in_exploration: false,
+                excluded_areas: &excluded,
+            };
+            // Columns 8 and 9 are adopters living in Kent; staff are not affected.
+            assert_eq!(child_sight(viewer(8), child), None);
+            assert_eq!(child_sight(viewer(9), child), None);
+            assert_eq!(child_sight(viewer(4), child), Some(Sight::Published));
+            let elsewhere = Viewer {
+                household_area: Some("Devon"),
+                ..viewer(9)
+            };
+            assert_eq!(child_sight(elsewhere, child), Some(Sight::Published));
         }
 
         #[test]

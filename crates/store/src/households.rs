@@ -605,8 +605,10 @@ impl Store {
         household_writer(permit, profile.agency_id, profile.status, own_household)?;
         let description = photo.description.trim();
         if description.is_empty() || description.chars().count() > 300 {
-            return Err(StoreError::Invalid(vec![Problem::new("description",
-                "Describe the photo for people who cannot see it (up to 300 characters)")]));
+            return Err(StoreError::Invalid(vec![Problem::new(
+                "description",
+                "Describe the photo for people who cannot see it (up to 300 characters)",
+            )]));
         }
         let now = self.now();
         write_tx!(self, tx => {

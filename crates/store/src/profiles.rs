@@ -440,6 +440,10 @@ pub fn published_text(profile: &ChildProfile) -> Vec<(String, String)> {
             parts.push((label.to_owned(), text.clone()));
         }
     }
+    // Photo descriptions are read by everyone who sees the photo (its alternative text).
+    for photo in &profile.photos {
+        parts.push(("Photo description".to_owned(), photo.description.clone()));
+    }
     for child in &profile.children {
         for need in &child.needs {
             if !need.notes.trim().is_empty() {

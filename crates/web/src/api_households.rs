@@ -21,6 +21,7 @@ fn viewer(p: &ApiPerson) -> Viewer<'_> {
         actor: p.actor(),
         region: &p.agency.region,
         household_active: false,
+        household_area: None,
     }
 }
 

@@ -148,18 +148,29 @@ const MIA_CONFIDENTIAL: &[&str] = &[
 
 /// Text as askama writes it into a page.
 fn esc(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    text.replace('&', "&#38;")
+        .replace('<', "&#60;")
+        .replace('>', "&#62;")
+        .replace('"', "&#34;")
         .replace('\'', "&#39;")
 }
 
-/// The reverse of [`esc`] for a link taken from a page.
+/// The reverse of [`esc`] (and of `&amp;`, as templates write it by hand) for a value or link
+/// taken from a page.
 fn unesc(text: &str) -> String {
-    text.replace("&amp;", "&")
-        .replace("&quot;", "\"")
+    text.replace("&#60;", "<")
+        .replace("&#62;", ">")
+        .replace("&#34;", "\"")
         .replace("&#39;", "'")
+        .replace("&amp;", "&")
+        .replace("&#38;", "&")
+}
+
+/// The error summary's list, for a failure message.
+fn summary(page: &Response) -> &str {
+    let start = page.body.find("govuk-error-summary__list").unwrap_or(0);
+    let end = start + page.body[start..].find("</ul>").unwrap_or(0);
+    &page.body[start..end]
 }
 
 async fn signed_in<'a>(app: &'a App, email: &str) -> Browser<'a> {
@@ -520,9 +531,12 @@ async fn bad_input_is_shown_with_every_message_keeps_what_was_typed_and_stores_n
     let mut at = 0;
     for (field, message) in messages {
         let link = format!("<li><a href=\"#{field}\">{}</a></li>", esc(message));
-        let found = res.body[at..]
-            .find(&link)
-            .unwrap_or_else(|| panic!("summary should list {link} after the ones before"));
+        let found = res.body[at..].find(&link).unwrap_or_else(|| {
+            panic!(
+                "summary should list {link} after the ones before: {}",
+                summary(&res)
+            )
+        });
         at += found + link.len();
         assert!(
             res.body.contains(&format!(
@@ -773,6 +787,18 @@ async fn another_team_manager_signs_off_and_the_history_says_who_and_why() {
 
     let again = step(&mut first, id, "submit", "").await;
     assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
+    // A team manager of another agency cannot even find it.
+    app.add_person(
+        "team.manager@southvale.example",
+        "Southern Manager",
+        Role::TeamManager,
+        &app.south,
+    )
+    .await;
+    let mut elsewhere = signed_in(&app, "team.manager@southvale.example").await;
+    let res = step(&mut elsewhere, id, "sign_off", "").await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+    assert_eq!(status_of(&app, id).await, ChildStatus::AwaitingSignOff);
     let signed = step(&mut second, id, "sign_off", "").await;
     assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.body);
     assert_eq!(signed.location(), format!("/children/{id}?done=status"));
@@ -885,6 +911,14 @@ async fn each_role_sees_only_what_the_policy_allows() {
         );
     }
     assert_eq!(app.last_audit_action().await, "child_profile.viewed");
+    // Nor can they find her by what they cannot see.
+    assert_eq!(listed(&search(&mut other, "text=cheerful").await), [id]);
+    for secret in ["Brackenridge", "Fellside", "Quarry", "Ulverston", "Dunmore"] {
+        assert!(
+            listed(&search(&mut other, &format!("text={secret}")).await).is_empty(),
+            "searching for {secret} must not find her"
+        );
+    }
 
     // An approved adopter sees it too, but not where the child comes from or must not go.
     let mut adopter = signed_in(&app, ADOPTER).await;
@@ -981,6 +1015,11 @@ async fn adopters_see_children_only_when_approved_within_visibility_and_outside_
         adopter.get(&format!("/children/{staff_only}")).await.status,
         StatusCode::NOT_FOUND
     );
+    // Nor by its address: a family living where the child must not be placed never sees them.
+    assert_eq!(
+        adopter.get(&format!("/children/{near}")).await.status,
+        StatusCode::NOT_FOUND
+    );
 
     // Staff of another agency see all three.
     let mut staff = signed_in(&app, SOUTH_WORKER).await;
@@ -1041,6 +1080,8 @@ async fn search_filters_narrow_the_list() {
     assert_eq!(listed(&all), [ava, ben, cara]);
     assert!(all.body.contains("3 profiles"));
     let cases: &[(&str, &[i64])] = &[
+        ("region=North+West", &[ava, ben, cara]),
+        ("region=South+East", &[]),
         ("text=music", &[ava, cara]),
         ("text=MUSIC+reading", &[cara]),
         ("text=ben", &[ben]),
@@ -1281,6 +1322,29 @@ async fn a_saved_search_alerts_to_new_children_until_it_is_opened() {
     assert_eq!(app.last_audit_action().await, "saved_search.created");
     let shown = b.get(saved.location()).await;
     assert!(shown.body.contains("Search saved."));
+    let unnamed = b
+        .post(
+            "/search/children/save",
+            &[("name", " "), ("query", query.as_str())],
+        )
+        .await;
+    // The search again, with the error summary pointing at the name.
+    assert_eq!(unnamed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unnamed.has_error_summary());
+    assert!(unnamed.body.contains("href=\"#save-name\""));
+    assert!(
+        unnamed
+            .body
+            .contains("Give the search a name (up to 100 characters)")
+    );
+    assert_eq!(
+        app.store
+            .saved_searches(app.user(SOUTH_WORKER).await.id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 
     let home = b.get("/").await;
     assert!(home.body.contains("Your saved searches"));
@@ -1450,6 +1514,14 @@ async fn a_photo_is_re_encoded_shown_and_served_only_to_those_who_may_see_the_pr
     assert!(results.body.contains(&format!(
         "src=\"/children/{id}/photos/{photo}\" alt=\"Mia laughing on a swing\""
     )));
+    // A published profile's photos change only through a new draft.
+    let late = upload(&mut worker, id, &png, ("swing.png", "image/png")).await;
+    assert_eq!(late.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        late.body
+            .contains("Photos can be changed only while the profile is a draft")
+    );
+    assert_eq!(stored(&app, id).await.photos.len(), 1);
     // Not to those who may not.
     let mut support = signed_in(&app, BUSINESS_SUPPORT).await;
     assert_eq!(
@@ -1459,6 +1531,144 @@ async fn a_photo_is_re_encoded_shown_and_served_only_to_those_who_may_see_the_pr
             .status,
         StatusCode::NOT_FOUND
     );
+}
+
+/// What a photo's description says is read by everyone who sees the photo (as its alternative
+/// text, and in search results), so the confidentiality check reads it too.
+#[tokio::test]
+async fn a_photo_description_that_names_a_school_is_flagged_before_sign_off() {
+    let app = App::sqlite().await;
+    let mut worker = signed_in(&app, WORKER).await;
+    let id = create(&mut worker, &mia()).await;
+    worker.get(&format!("/children/{id}")).await;
+    let token = worker.csrf.clone().unwrap();
+    let res = worker
+        .post_multipart(
+            &format!("/children/{id}/photos?csrf_token={token}"),
+            &[
+                Part {
+                    name: "photo",
+                    file: Some(("gate.png", "image/png")),
+                    bytes: &png(),
+                },
+                Part {
+                    name: "description",
+                    file: None,
+                    bytes: b"Mia at the gate of Oakfield Primary School",
+                },
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+
+    let page = worker.get(&format!("/children/{id}")).await;
+    assert!(
+        page.body
+            .contains("School or nursery name: “Oakfield Primary School”"),
+        "the finding is shown"
+    );
+    assert!(
+        !page
+            .body
+            .contains("Nothing that looks identifying was found")
+    );
+    let sent = step(&mut worker, id, "submit", "").await;
+    assert_eq!(sent.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        sent.body
+            .contains("Every confidentiality finding must be fixed or acknowledged first")
+    );
+    assert_eq!(status_of(&app, id).await, ChildStatus::Draft);
+}
+
+/// A form opened while the profile was a draft, sent after it went for sign-off (another tab,
+/// the back button): refused with a clear message, what was typed kept, and nothing changed.
+#[tokio::test]
+async fn a_change_to_a_profile_that_is_no_longer_a_draft_is_refused_clearly() {
+    let app = App::sqlite().await;
+    let mut worker = signed_in(&app, WORKER).await;
+    let id = create(&mut worker, &mia()).await;
+    let leo = child_fields("Leo", "2", "9", "2021", "boy");
+    let added = worker
+        .post(&format!("/children/{id}/children/new"), &leo.pairs())
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    let page = worker.get(&format!("/children/{id}")).await;
+    let child_id = number_after(
+        &page.body,
+        &format!("<form method=\"post\" action=\"/children/{id}/children/"),
+    );
+    let photo = upload(&mut worker, id, &png(), ("swing.png", "image/png")).await;
+    assert_eq!(photo.status, StatusCode::SEE_OTHER, "{}", photo.body);
+    let page = worker.get(&format!("/children/{id}")).await;
+    let photo_id = number_after(&page.body, &format!("<img src=\"/children/{id}/photos/"));
+    assert_eq!(
+        worker.get(&format!("/children/{id}/edit")).await.status,
+        StatusCode::OK
+    );
+    let sent = step(&mut worker, id, "submit", "").await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    let before = stored(&app, id).await;
+
+    let typed = "Mia is a cheerful girl who loves drawing and swimming.";
+    let edit = worker
+        .post(
+            &format!("/children/{id}/edit"),
+            &mia().set("text", typed).profile_part().pairs(),
+        )
+        .await;
+    assert_eq!(
+        edit.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        edit.body
+    );
+    assert!(edit.has_error_summary());
+    assert!(
+        edit.body
+            .contains("can be changed only while it is a draft")
+    );
+    assert!(
+        edit.body.contains(&format!(">{typed}</textarea>")),
+        "what was typed is kept"
+    );
+
+    let sibling = worker
+        .post(
+            &format!("/children/{id}/children/new"),
+            &child_fields("Ava", "1", "1", "2023", "girl").pairs(),
+        )
+        .await;
+    assert_eq!(
+        sibling.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        sibling.body
+    );
+    assert!(
+        sibling
+            .body
+            .contains("can be changed only while it is a draft")
+    );
+    assert!(sibling.body.contains("value=\"Ava\""));
+
+    for path in [
+        format!("/children/{id}/children/{child_id}/remove"),
+        format!("/children/{id}/photos/{photo_id}/remove"),
+    ] {
+        let res = worker.post(&path, &[]).await;
+        assert_eq!(
+            res.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}: {}",
+            res.body
+        );
+        assert!(
+            res.body.contains("can be changed only while it is a draft"),
+            "{path}"
+        );
+    }
+    assert_eq!(stored(&app, id).await, before, "nothing changed");
 }
 
 // ---- refusals ----------------------------------------------------------------------------------

@@ -77,6 +77,7 @@ fn viewer(user: &User, region: &'static str) -> Viewer<'static> {
         actor: user.actor(),
         region,
         household_active: true,
+        household_area: None,
     }
 }
 

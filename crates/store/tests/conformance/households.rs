@@ -45,6 +45,7 @@ fn viewer(user: &User) -> Viewer<'static> {
         actor: user.actor(),
         region: "North West",
         household_active: true,
+        household_area: None,
     }
 }
 

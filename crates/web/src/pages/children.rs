@@ -51,30 +51,44 @@ impl Fields {
 }
 
 /// What the viewer's household contributes to what they see: whether it is active (adopters
-/// see children only then) and its area (children whose family must not live there are left
-/// out of an adopter's search).
+/// see children only then) and its area (a child whose family must not live there is not shown
+/// to them at all).
+#[derive(Debug, Clone, Default)]
+pub struct HouseholdContext {
+    pub active: bool,
+    pub area: Option<String>,
+}
+
+impl HouseholdContext {
+    /// Staff: no household.
+    pub const NONE: HouseholdContext = HouseholdContext {
+        active: false,
+        area: None,
+    };
+}
+
 pub async fn viewer_household(
     state: &AppState,
     s: &SignedIn,
-) -> Result<(bool, Option<String>), WebError> {
+) -> Result<HouseholdContext, WebError> {
     match s.user.household_id {
-        None => Ok((false, None)),
+        None => Ok(HouseholdContext::NONE),
         Some(id) => {
             let h = state.store.household(id).await?;
-            let area = (!h.area.is_empty()).then_some(h.area);
-            Ok((
-                h.status.0 == kinlink_domain::profile::HouseholdStatus::Active,
-                area,
-            ))
+            Ok(HouseholdContext {
+                active: h.status.0 == kinlink_domain::profile::HouseholdStatus::Active,
+                area: (!h.area.is_empty()).then_some(h.area),
+            })
         }
     }
 }
 
-pub fn viewer(s: &SignedIn, household_active: bool) -> Viewer<'_> {
+pub fn viewer<'a>(s: &'a SignedIn, household: &'a HouseholdContext) -> Viewer<'a> {
     Viewer {
         actor: s.actor(),
         region: &s.agency.region,
-        household_active,
+        household_active: household.active,
+        household_area: household.area.as_deref(),
     }
 }
 
@@ -792,7 +806,7 @@ async fn own_profile(
     .await?;
     let profile = state
         .store
-        .child_profile(viewer(s, false), &s.who(), id)
+        .child_profile(viewer(s, &HouseholdContext::NONE), &s.who(), id)
         .await?;
     if profile.sight() != Sight::Full || profile.agency_id != s.user.agency_id {
         return Err(WebError::NotFound);
@@ -999,7 +1013,14 @@ pub async fn child_remove(
         .await
     {
         Ok(()) => Ok(done(&format!("/children/{id}?done=removed"))),
-        Err(StoreError::Invalid(_)) => Ok(done(&format!("/children/{id}?done=last_child"))),
+        Err(StoreError::Invalid(problems)) => {
+            let message = problems
+                .into_iter()
+                .next()
+                .map(|p| p.message)
+                .unwrap_or_default();
+            refused(&state, &s, id, message).await
+        }
         Err(StoreError::NotEditable(status)) => refused(&state, &s, id, not_a_draft(status)).await,
         Err(e) => Err(e.into()),
     }
@@ -1022,7 +1043,7 @@ async fn refused(
 ) -> Result<Response, WebError> {
     let mut errors = FormErrors::default();
     errors.add("status", message);
-    let mut r = profile_page(state, s, id, None, errors).await?;
+    let mut r = profile_page(state, s, id, None, errors, None).await?;
     *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     Ok(r)
 }
@@ -1156,6 +1177,7 @@ pub struct ProfilePage {
     reviewed: String,
     due_for_review: bool,
     errors: FormErrors,
+    ack_for: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -1186,7 +1208,7 @@ pub async fn show(
         _ => None,
     }
     .map(str::to_owned);
-    profile_page(&state, &s, id, notice, FormErrors::default()).await
+    profile_page(&state, &s, id, notice, FormErrors::default(), None).await
 }
 
 async fn profile_page(
@@ -1195,11 +1217,13 @@ async fn profile_page(
     id: i64,
     notice: Option<String>,
     errors: FormErrors,
+    // The finding whose acknowledgement was refused: its reason box carries the error.
+    ack_for: Option<String>,
 ) -> Result<Response, WebError> {
-    let (active, _) = viewer_household(state, s).await?;
+    let household = viewer_household(state, s).await?;
     let p = match state
         .store
-        .child_profile(viewer(s, active), &s.who(), id)
+        .child_profile(viewer(s, &household), &s.who(), id)
         .await
     {
         Err(StoreError::NotFound) => return Err(WebError::NotFound),
@@ -1293,6 +1317,7 @@ async fn profile_page(
         waiting,
         due_for_review,
         errors,
+        ack_for: ack_for.unwrap_or_default(),
     })
 }
 
@@ -1323,7 +1348,7 @@ pub async fn acknowledge(
                 "reason",
                 "Say why this finding is not identifying before acknowledging it",
             );
-            let mut r = profile_page(&state, &s, id, None, errors).await?;
+            let mut r = profile_page(&state, &s, id, None, errors, Some(f.fingerprint)).await?;
             *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             Ok(r)
         }
@@ -1378,7 +1403,7 @@ pub async fn change_status(
     };
     let mut errors = FormErrors::default();
     errors.add("status", message);
-    let mut r = profile_page(&state, &s, id, None, errors).await?;
+    let mut r = profile_page(&state, &s, id, None, errors, None).await?;
     *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     Ok(r)
 }
@@ -1426,7 +1451,7 @@ pub async fn photo_upload(
             Err(e) => return Err(e.into()),
         }
     }
-    let mut r = profile_page(&state, &s, id, None, errors).await?;
+    let mut r = profile_page(&state, &s, id, None, errors, None).await?;
     *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     Ok(r)
 }
@@ -1504,10 +1529,10 @@ pub async fn photo(
     s: SignedIn,
     Path((id, photo_id)): Path<(i64, i64)>,
 ) -> Result<Response, WebError> {
-    let (active, _) = viewer_household(&state, &s).await?;
+    let household = viewer_household(&state, &s).await?;
     let photo = state
         .store
-        .child_photo(viewer(&s, active), id, photo_id)
+        .child_photo(viewer(&s, &household), id, photo_id)
         .await?;
     Ok((
         [

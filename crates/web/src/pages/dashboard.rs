@@ -117,7 +117,7 @@ pub async fn show(
     }
     let mut saved = Vec::new();
     if policy::allows(actor, Action::SearchChildren) {
-        let (active, area) = super::children::viewer_household(&state, &s).await?;
+        let household = super::children::viewer_household(&state, &s).await?;
         for kept in state.store.saved_searches(s.user.id).await? {
             let pairs: Vec<(String, String)> =
                 serde_urlencoded::from_str(&kept.query).unwrap_or_default();
@@ -129,8 +129,8 @@ pub async fn show(
             let new_matches = state
                 .store
                 .count_new_children(
-                    super::children::viewer(&s, active),
-                    area.as_deref(),
+                    super::children::viewer(&s, &household),
+                    household.area.as_deref(),
                     &search,
                     kept.seen_at,
                 )

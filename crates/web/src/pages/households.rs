@@ -2,7 +2,7 @@
 //! from then on the adopters keep it up to date themselves, and their worker sees every change.
 //! Households are seen by staff who find families, never by other adopters.
 
-use super::children::{Fields, Lists, authorize_audited, level_label, viewer};
+use super::children::{Fields, HouseholdContext, Lists, authorize_audited, level_label, viewer};
 use super::{done, invalid, page};
 use crate::AppState;
 use crate::auth::SignedIn;
@@ -399,7 +399,7 @@ async fn visible(
     let own = s.user.household_id == Some(id);
     match state
         .store
-        .household_profile(viewer(s, own), &s.who(), own, id)
+        .household_profile(viewer(s, &HouseholdContext::NONE), &s.who(), own, id)
         .await
     {
         Err(StoreError::NotFound) => Err(WebError::NotFound),
@@ -828,7 +828,7 @@ pub async fn photo(
     let own = s.user.household_id == Some(id);
     let photo = state
         .store
-        .household_photo(viewer(&s, own), own, id, photo_id)
+        .household_photo(viewer(&s, &HouseholdContext::NONE), own, id, photo_id)
         .await?;
     Ok(axum::response::IntoResponse::into_response((
         [(

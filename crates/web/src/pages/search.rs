@@ -57,6 +57,9 @@ pub struct SearchPageView {
     pages: u32,
     query: String,
     searched: bool,
+    /// The filters were understood (so the search can be saved).
+    filters_ok: bool,
+    save_error: String,
 }
 
 fn pairs_of(raw: &Option<String>) -> Vec<(String, String)> {
@@ -76,11 +79,22 @@ pub async fn search(
     s: SignedIn,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
-    let permit = authorize_audited(&state, &s, Action::SearchChildren).await?;
+    search_page(&state, &s, raw, None).await
+}
+
+/// The search page for `raw` (a query string); `save_error` when saving it was refused.
+async fn search_page(
+    state: &AppState,
+    s: &SignedIn,
+    raw: Option<String>,
+    save_error: Option<String>,
+) -> Result<Response, WebError> {
+    let (state, s) = (state.clone(), s);
+    let permit = authorize_audited(&state, s, Action::SearchChildren).await?;
     let pairs = pairs_of(&raw);
     let values: std::collections::HashMap<String, String> = pairs.iter().cloned().collect();
     let mut errors = FormErrors::default();
-    let (active, area) = viewer_household(&state, &s).await?;
+    let household = viewer_household(&state, s).await?;
     let parsed = ChildSearch::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let (results, total, page_no, pages, query) = match parsed {
         Ok(search) => {
@@ -88,9 +102,9 @@ pub async fn search(
                 .store
                 .search_children(
                     &permit,
-                    viewer(&s, active),
+                    viewer(s, &household),
                     &s.who(),
-                    area.as_deref(),
+                    household.area.as_deref(),
                     &search,
                 )
                 .await?;
@@ -138,7 +152,13 @@ pub async fn search(
                 .unwrap_or_default(),
         })
         .collect();
+    let filters_ok = errors.is_empty();
+    if let Some(message) = &save_error {
+        errors.add("save-name", message.clone());
+    }
     let view = SearchPageView {
+        filters_ok,
+        save_error: save_error.unwrap_or_default(),
         needs_open: needs.iter().any(|n| !n.selected.is_empty()),
         needs,
         c: s.chrome("Search children", "/search/children")
@@ -226,10 +246,7 @@ pub async fn save(
                 .next()
                 .map(|p| p.message)
                 .unwrap_or_default();
-            Ok(done(&format!(
-                "/search/children?{query}&save_error={}",
-                kinlink_store::encode(&message)
-            )))
+            search_page(&state, &s, Some(query), Some(message)).await
         }
         Err(e) => Err(e.into()),
     }
