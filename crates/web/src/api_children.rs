@@ -148,10 +148,6 @@ fn fields_of(body: &Value) -> Fields {
             }
             ("needs", Value::Object(needs)) => {
                 for (code, need) in needs {
-                    if NeedCategory::parse(code).is_none() {
-                        pairs.push(("need_unknown".into(), code.clone()));
-                        continue;
-                    }
                     if let Some(level) = need.get("level").and_then(Value::as_str) {
                         pairs.push((format!("need_{code}"), level.into()));
                     }
@@ -170,6 +166,32 @@ fn fields_of(body: &Value) -> Fields {
         f.default(&format!("need_{}", c.as_str()), "none");
     }
     f
+}
+
+/// A need category the API does not know is refused rather than dropped.
+fn unknown_needs(body: &Value) -> Result<(), ApiError> {
+    let unknown: Vec<&String> = body
+        .get("needs")
+        .and_then(Value::as_object)
+        .map(|needs| {
+            needs
+                .keys()
+                .filter(|k| NeedCategory::parse(k).is_none())
+                .collect()
+        })
+        .unwrap_or_default();
+    match unknown.first() {
+        None => Ok(()),
+        Some(code) => Err(ApiError::Invalid(vec![
+            kinlink_domain::child::Problem::new(
+                "needs",
+                format!(
+                    "\"{code}\" is not a need category; use {}",
+                    NeedCategory::ALL.map(|c| c.as_str()).join(", ")
+                ),
+            ),
+        ])),
+    }
 }
 
 fn today(state: &AppState) -> CivilDate {
@@ -221,6 +243,7 @@ pub async fn create(
     Json(body): Json<Value>,
 ) -> Result<Response, ApiError> {
     let permit = edit(&p)?;
+    unknown_needs(&body)?;
     let f = fields_of(&body);
     let child = ChildValues::from_fields(&f).parse(today(&state));
     let details = ProfileValues::from_fields(&f).parse();
@@ -265,6 +288,7 @@ pub async fn add_child(
     Json(body): Json<Value>,
 ) -> Result<Response, ApiError> {
     let permit = edit(&p)?;
+    unknown_needs(&body)?;
     let child = ChildValues::from_fields(&fields_of(&body))
         .parse(today(&state))
         .map_err(ApiError::Invalid)?;

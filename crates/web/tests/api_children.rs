@@ -102,6 +102,19 @@ async fn a_case_system_writes_submits_and_publishes_a_profile_for_named_staff() 
 
     // Bad input: the same messages as the form, by field, and nothing stored.
     let before = app.audit_count().await;
+    let mut unknown = new_profile("Fine.");
+    unknown["needs"] = json!({"telepathy": {"level": "high"}});
+    let (status, body) = call(
+        &app,
+        &token,
+        Some(WORKER),
+        Method::POST,
+        "/api/v1/children",
+        Some(unknown),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["message"].as_str().unwrap().contains("telepathy"));
     let mut bad = new_profile("");
     bad["born"] = json!("2020-02-31");
     bad["home_area"] = json!("Atlantis");
