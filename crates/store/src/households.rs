@@ -350,6 +350,11 @@ impl Store {
                 return Err(StoreError::Conflict("profile_changed"));
             }
             write_details!(tx, id, details, now);
+            // Whoever keeps the profile up to date has just reviewed it; a household without a
+            // worker yet gets the member of staff who first works on it.
+            let staff_editor = (!own_household).then(|| permit.actor().map(|a| a.user_id)).flatten();
+            sqlx::query("UPDATE households SET reviewed_at = $1, worker_id = COALESCE(worker_id, $2) WHERE id = $3")
+                .bind(now).bind(staff_editor).bind(id).execute(&mut *tx).await?;
             audit!(self, tx, who.event("household.profile_updated", "household", id, Some(before.agency_id),
                 serde_json::json!({"changed": changed, "by_adopter": own_household})));
         });
@@ -637,6 +642,48 @@ impl Store {
         }
         with_pool!(self, pool => sqlx::query_as("SELECT id, jpeg, description FROM photos WHERE id = $1 AND profile_kind = 'household' AND profile_id = $2 AND removed_at IS NULL")
             .bind(photo_id).bind(id).fetch_optional(pool).await?).ok_or(StoreError::NotFound)
+    }
+
+    /// The worker confirms an active (or held) household's profile is still accurate.
+    pub async fn mark_household_reviewed(
+        &self,
+        permit: &Permit,
+        who: &Who,
+        id: i64,
+    ) -> Result<(), StoreError> {
+        let Action::EditHousehold { agency } = permit.action() else {
+            return Err(StoreError::WrongPermit);
+        };
+        let now = self.now();
+        write_tx!(self, tx => {
+            let done = sqlx::query("UPDATE households SET reviewed_at = $1 WHERE id = $2 AND agency_id = $3")
+                .bind(now).bind(id).bind(agency).execute(&mut *tx).await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            audit!(self, tx, who.event("household.reviewed", "household", id, Some(agency), serde_json::json!({})));
+        });
+        Ok(())
+    }
+
+    /// Active or held households of the agency not reviewed for `days` days: `worker`'s only,
+    /// or everyone's.
+    pub async fn households_due_for_review(
+        &self,
+        permit: &Permit,
+        worker: Option<i64>,
+        days: i64,
+    ) -> Result<Vec<HouseholdProfile>, StoreError> {
+        let Action::EditHousehold { agency } = permit.action() else {
+            return Err(StoreError::WrongPermit);
+        };
+        let before = self.now() - days * 86_400;
+        let rows: Vec<HouseholdRow> = with_pool!(self, pool => sqlx::query_as(concat!(household_select!(),
+            " WHERE h.agency_id = $1 AND h.status IN ('active', 'on_hold') AND h.reviewed_at < $2 AND ($3 = 0 OR h.worker_id = $3) ORDER BY h.reviewed_at, h.id LIMIT 200"))
+            .bind(agency).bind(before).bind(worker.unwrap_or(0)).fetch_all(pool).await?);
+        rows.into_iter()
+            .map(|r| r.into_profile(Vec::new()))
+            .collect()
     }
 
     /// Who changed a household's profile and which parts, newest first: what its worker reads

@@ -163,6 +163,10 @@ pub fn router(state: AppState) -> Router {
             post(pages::households::change_status),
         )
         .route(
+            "/households/{id}/reviewed",
+            post(pages::households::mark_reviewed),
+        )
+        .route(
             "/households/{id}/acknowledge",
             post(pages::households::acknowledge),
         )
@@ -257,6 +261,7 @@ pub const STATE_CHANGING_ROUTES: &[&str] = &[
     "/households/new",
     "/households/1/edit",
     "/households/1/status",
+    "/households/1/reviewed",
     "/households/1/acknowledge",
     "/households/1/photos",
     "/saved-searches/1/remove",

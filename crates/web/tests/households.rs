@@ -218,4 +218,29 @@ async fn the_worker_sees_what_the_adopters_changed() {
     let page = adopter.get("/family").await;
     assert!(!page.body.contains("Agree the profile"));
     assert!(page.body.contains("Put on hold"));
+
+    // Freshness: unreviewed for longer than the register's period, it is due on the dashboard.
+    app.clock.advance(61 * 86_400);
+    let mut worker = app.browser();
+    worker.sign_in("social.worker@southvale.example").await;
+    let home = worker.get("/").await;
+    assert!(
+        home.body.contains("Profiles due for review"),
+        "{}",
+        home.body
+    );
+    assert!(home.body.contains("Sam Rivers and Alex Rivers"));
+    worker.get(&format!("/households/{household}")).await;
+    let marked = worker
+        .post(&format!("/households/{household}/reviewed"), &[])
+        .await;
+    assert_eq!(marked.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.last_audit_action().await, "household.reviewed");
+    assert!(
+        !worker
+            .get("/")
+            .await
+            .body
+            .contains("Profiles due for review")
+    );
 }

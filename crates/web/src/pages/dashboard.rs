@@ -115,6 +115,29 @@ pub async fn show(
             });
         }
     }
+    if let Ok(permit) = policy::authorize(
+        actor,
+        Action::EditHousehold {
+            agency: actor.agency_id,
+        },
+    ) {
+        let days = state.store.register_settings().await?.profile_review_days;
+        let mine = (s.user.role != kinlink_domain::Role::TeamManager).then_some(s.user.id);
+        for h in state
+            .store
+            .households_due_for_review(&permit, mine, days)
+            .await?
+        {
+            due_for_review.push(Waiting {
+                href: format!("/households/{}", h.id),
+                title: h.details.applicants.join(" and "),
+                detail: format!(
+                    "Family · last reviewed {} ago",
+                    crate::format::days_between(h.reviewed_at, now)
+                ),
+            });
+        }
+    }
     let mut saved = Vec::new();
     if policy::allows(actor, Action::SearchChildren) {
         let household = super::children::viewer_household(&state, &s).await?;

@@ -542,6 +542,8 @@ pub struct ShowPage {
     changes: Vec<(String, String, String)>,
     needs: Vec<(&'static str, &'static str, String)>,
     errors: FormErrors,
+    reviewed: String,
+    due_for_review: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -560,6 +562,7 @@ pub async fn show(
             "created" => "The family's profile has been created as a draft.",
             "status" => "The profile's status has changed.",
             "acknowledged" => "The finding has been acknowledged.",
+            "reviewed" => "The profile is marked as reviewed today.",
             "photo" => {
                 "The photo has been added. Its metadata (including any location) was removed."
             }
@@ -680,7 +683,12 @@ async fn show_page(
         .map(|n| (n.category.label(), level_label(n.level), n.reason.clone()))
         .collect();
     let title = h.details.applicants.join(" and ");
+    let review_days = state.store.register_settings().await?.profile_review_days;
+    let due_for_review = matches!(h.status, HouseholdStatus::Active | HouseholdStatus::OnHold)
+        && state.store.now() - h.reviewed_at > review_days * 86_400;
     page(&ShowPage {
+        reviewed: uk_time(h.reviewed_at),
+        due_for_review,
         c: s.chrome(&title, if own { "/family" } else { "/households" })
             .with_notice(notice)
             .with_errors(&errors),
@@ -701,6 +709,19 @@ pub struct StatusForm {
     event: String,
     #[serde(default)]
     reason: String,
+}
+
+pub async fn mark_reviewed(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    let permit = edit_permit(&state, &s).await?;
+    state
+        .store
+        .mark_household_reviewed(&permit, &s.who(), id)
+        .await?;
+    Ok(done(&format!("/households/{id}?done=reviewed")))
 }
 
 pub async fn change_status(
