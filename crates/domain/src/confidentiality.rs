@@ -178,6 +178,31 @@ impl Finding {
 /// (e.g. a full name matched whole and by its parts). Findings of different kinds may overlap
 /// (a surname inside a street name is both).
 pub fn scan(text: &str, ctx: &ScanContext<'_>) -> Vec<Finding> {
+    NameMatcher::new(ctx).scan(text)
+}
+
+/// The recorded names, compiled once: a profile's several texts are scanned with one matcher
+/// (compiling a case-insensitive name pattern costs far more than running it).
+pub struct NameMatcher {
+    surnames: Vec<Regex>,
+    relatives: Vec<Regex>,
+}
+
+impl NameMatcher {
+    pub fn new(ctx: &ScanContext<'_>) -> Self {
+        NameMatcher {
+            surnames: name_regexes(ctx.surnames),
+            relatives: name_regexes(ctx.relative_names),
+        }
+    }
+
+    /// Scans `text` as [`scan`] does.
+    pub fn scan(&self, text: &str) -> Vec<Finding> {
+        scan_with(text, self)
+    }
+}
+
+fn scan_with(text: &str, names: &NameMatcher) -> Vec<Finding> {
     let mut spans: Vec<(FindingKind, Range<usize>)> = Vec::new();
     for rule in RULES.iter() {
         // A pattern that failed to compile matches nothing; a unit test proves none does.
@@ -188,13 +213,14 @@ pub fn scan(text: &str, ctx: &ScanContext<'_>) -> Vec<Finding> {
             }
         }
     }
-    find_names(text, ctx.surnames, FindingKind::Surname, &mut spans);
-    find_names(
-        text,
-        ctx.relative_names,
-        FindingKind::RelativeName,
-        &mut spans,
-    );
+    for (regexes, kind) in [
+        (&names.surnames, FindingKind::Surname),
+        (&names.relatives, FindingKind::RelativeName),
+    ] {
+        for regex in regexes {
+            spans.extend(regex.find_iter(text).map(|m| (kind, m.range())));
+        }
+    }
 
     spans.sort_by_key(|(kind, span)| (*kind, span.start, span.end));
     let mut merged: Vec<(FindingKind, Range<usize>)> = Vec::with_capacity(spans.len());
@@ -730,12 +756,9 @@ const PARTICLES: &[&str] = &[
 /// ordinary word ("Hill", "Brown", "May") is found in ordinary prose too — that is what
 /// acknowledgements are for; the fingerprint's neighbouring words keep an acknowledged "brown
 /// eyes" from covering a later "Mia Brown".
-fn find_names(
-    text: &str,
-    names: &[String],
-    kind: FindingKind,
-    spans: &mut Vec<(FindingKind, Range<usize>)>,
-) {
+/// One pattern matching every recorded name and its parts (or, for a pathologically long list,
+/// one per name).
+fn name_regexes(names: &[String]) -> Vec<Regex> {
     let mut variants: Vec<&str> = Vec::new();
     for name in names {
         let name = name.trim();
@@ -754,17 +777,14 @@ fn find_names(
     let mut seen = std::collections::HashSet::new();
     variants.retain(|v| seen.insert(v.to_lowercase()));
     if variants.is_empty() {
-        return;
+        return Vec::new();
     }
     let patterns: Vec<String> = variants.iter().map(|v| name_pattern(v)).collect();
-    let regexes: Vec<Regex> = match compile_names(&patterns.join("|")) {
+    match compile_names(&patterns.join("|")) {
         Some(all) => vec![all],
         // Only a pathologically long list overflows the size limit: then one at a time, so one
         // odd entry cannot hide the others.
         None => patterns.iter().filter_map(|p| compile_names(p)).collect(),
-    };
-    for regex in &regexes {
-        spans.extend(regex.find_iter(text).map(|m| (kind, m.range())));
     }
 }
 

@@ -483,14 +483,15 @@ pub fn child_findings(
     profile: &ChildProfile,
 ) -> Vec<(String, kinlink_domain::confidentiality::Finding)> {
     let (surnames, relatives) = scan_names(profile);
-    let ctx = ScanContext {
+    let matcher = kinlink_domain::confidentiality::NameMatcher::new(&ScanContext {
         surnames: &surnames,
         relative_names: &relatives,
-    };
+    });
     published_text(profile)
         .into_iter()
         .flat_map(|(label, text)| {
-            kinlink_domain::confidentiality::scan(&text, &ctx)
+            matcher
+                .scan(&text)
                 .into_iter()
                 .map(move |f| (label.clone(), f))
         })
