@@ -15,30 +15,38 @@ use kinlink_domain::profile::{
     Age, ChildEvent, ChildStatus, CivilDate, NeedCategory, NeedLevel, ProfileActor,
 };
 
+/// Binds a child's fourteen stored columns, in the order the INSERT and UPDATE name them.
+macro_rules! bind_child {
+    ($query:expr, $child:expr) => {
+        $query
+            .bind($child.alias.trim())
+            .bind($child.born.to_string())
+            .bind($child.gender.as_str())
+            .bind($child.ethnicity.as_str())
+            .bind(&$child.ethnicity_detail)
+            .bind(&$child.religion)
+            .bind($child.languages.join(", "))
+            .bind($child.legal_status.as_str())
+            .bind(needs_json(&$child.needs))
+            .bind($child.confidential.surname.trim())
+            .bind(&$child.confidential.address)
+            .bind(&$child.confidential.school)
+            .bind(&$child.confidential.placement_location)
+            .bind($child.confidential.birth_relatives.join("\n"))
+    };
+}
+
 /// Inserts one child into `$profile` inside the open transaction; evaluates to the new id.
 macro_rules! insert_child {
     ($tx:ident, $profile:expr, $child:expr, $now:expr) => {{
         let child: &ChildDetails = $child;
-        let id: i64 = sqlx::query_scalar(
+        let query = sqlx::query_scalar(
             "INSERT INTO children (profile_id, alias, born, gender, ethnicity, ethnicity_detail, religion, languages, \
              legal_status, needs, surname, address, school, placement_location, birth_relatives, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
         )
-        .bind($profile)
-        .bind(child.alias.trim())
-        .bind(child.born.to_string())
-        .bind(child.gender.as_str())
-        .bind(child.ethnicity.as_str())
-        .bind(&child.ethnicity_detail)
-        .bind(&child.religion)
-        .bind(child.languages.join(", "))
-        .bind(child.legal_status.as_str())
-        .bind(needs_json(&child.needs))
-        .bind(child.confidential.surname.trim())
-        .bind(&child.confidential.address)
-        .bind(&child.confidential.school)
-        .bind(&child.confidential.placement_location)
-        .bind(child.confidential.birth_relatives.join("\n"))
+        .bind($profile);
+        let id: i64 = bind_child!(query, child)
         .bind($now)
         .fetch_one(&mut *$tx)
         .await?;
@@ -692,23 +700,10 @@ impl Store {
             if status != ChildStatus::Draft {
                 return Err(StoreError::NotEditable(status.label()));
             }
-            let done = sqlx::query("UPDATE children SET alias = $1, born = $2, gender = $3, ethnicity = $4, ethnicity_detail = $5, \
+            let query = sqlx::query("UPDATE children SET alias = $1, born = $2, gender = $3, ethnicity = $4, ethnicity_detail = $5, \
                  religion = $6, languages = $7, legal_status = $8, needs = $9, surname = $10, address = $11, school = $12, \
-                 placement_location = $13, birth_relatives = $14 WHERE id = $15 AND profile_id = $16 AND removed_at IS NULL")
-                .bind(child.alias.trim())
-                .bind(child.born.to_string())
-                .bind(child.gender.as_str())
-                .bind(child.ethnicity.as_str())
-                .bind(&child.ethnicity_detail)
-                .bind(&child.religion)
-                .bind(child.languages.join(", "))
-                .bind(child.legal_status.as_str())
-                .bind(needs_json(&child.needs))
-                .bind(child.confidential.surname.trim())
-                .bind(&child.confidential.address)
-                .bind(&child.confidential.school)
-                .bind(&child.confidential.placement_location)
-                .bind(child.confidential.birth_relatives.join("\n"))
+                 placement_location = $13, birth_relatives = $14 WHERE id = $15 AND profile_id = $16 AND removed_at IS NULL");
+            let done = bind_child!(query, child)
                 .bind(child_id)
                 .bind(profile_id)
                 .execute(&mut *tx).await?;

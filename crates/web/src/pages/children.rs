@@ -525,7 +525,7 @@ const FORM_ORDER: &[&str] = &[
     "requirement_notes",
 ];
 
-fn errors_of(problems: Vec<Problem>) -> FormErrors {
+pub(crate) fn errors_of(problems: Vec<Problem>) -> FormErrors {
     let mut errors = FormErrors::default();
     for p in order(problems, FORM_ORDER) {
         errors.add(p.field, p.message);
@@ -1043,9 +1043,9 @@ async fn refused(
 ) -> Result<Response, WebError> {
     let mut errors = FormErrors::default();
     errors.add("status", message);
-    let mut r = profile_page(state, s, id, None, errors, None).await?;
-    *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    Ok(r)
+    Ok(super::unprocessable(
+        profile_page(state, s, id, None, errors, None).await?,
+    ))
 }
 
 // ---- reading a profile -------------------------------------------------------------------
@@ -1324,9 +1324,9 @@ async fn profile_page(
 #[derive(Deserialize)]
 pub struct AcknowledgeForm {
     #[serde(default)]
-    fingerprint: String,
+    pub(crate) fingerprint: String,
     #[serde(default)]
-    reason: String,
+    pub(crate) reason: String,
 }
 
 pub async fn acknowledge(
@@ -1348,9 +1348,9 @@ pub async fn acknowledge(
                 "reason",
                 "Say why this finding is not identifying before acknowledging it",
             );
-            let mut r = profile_page(&state, &s, id, None, errors, Some(f.fingerprint)).await?;
-            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(r)
+            Ok(super::unprocessable(
+                profile_page(&state, &s, id, None, errors, Some(f.fingerprint)).await?,
+            ))
         }
         Err(StoreError::Conflict(_)) => Ok(done(&format!("/children/{id}?done=acknowledged"))),
         Err(e) => Err(e.into()),
@@ -1360,9 +1360,9 @@ pub async fn acknowledge(
 #[derive(Deserialize)]
 pub struct StatusForm {
     #[serde(default)]
-    event: String,
+    pub(crate) event: String,
     #[serde(default)]
-    reason: String,
+    pub(crate) reason: String,
 }
 
 pub async fn change_status(
@@ -1385,27 +1385,13 @@ pub async fn change_status(
         .await
     {
         Ok(_) => return Ok(done(&format!("/children/{id}?done=status"))),
-        Err(StoreError::Invalid(problems)) => problems
-            .into_iter()
-            .next()
-            .map_or_else(String::new, |p| p.message),
-        Err(StoreError::Rule(rule)) => {
-            let mut m = rule.to_string();
-            if let Some(first) = m.get(..1) {
-                m = first.to_uppercase() + m.get(1..).unwrap_or_default();
-            }
-            m
-        }
-        Err(StoreError::Conflict(_)) => {
-            "Someone else changed this profile at the same time. Check it and try again.".into()
-        }
-        Err(e) => return Err(e.into()),
+        Err(e) => super::refusal_message(e)?,
     };
     let mut errors = FormErrors::default();
     errors.add("status", message);
-    let mut r = profile_page(&state, &s, id, None, errors, None).await?;
-    *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    Ok(r)
+    Ok(super::unprocessable(
+        profile_page(&state, &s, id, None, errors, None).await?,
+    ))
 }
 
 pub async fn mark_reviewed(
@@ -1451,9 +1437,9 @@ pub async fn photo_upload(
             Err(e) => return Err(e.into()),
         }
     }
-    let mut r = profile_page(&state, &s, id, None, errors, None).await?;
-    *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    Ok(r)
+    Ok(super::unprocessable(
+        profile_page(&state, &s, id, None, errors, None).await?,
+    ))
 }
 
 /// Reads an upload form (`photo`, `description`) and cleans the photo: decoded and re-encoded

@@ -2,7 +2,10 @@
 //! from then on the adopters keep it up to date themselves, and their worker sees every change.
 //! Households are seen by staff who find families, never by other adopters.
 
-use super::children::{Fields, HouseholdContext, Lists, authorize_audited, level_label, viewer};
+use super::children::{
+    AcknowledgeForm, Fields, HouseholdContext, Lists, StatusForm, authorize_audited, errors_of,
+    level_label, viewer,
+};
 use super::{done, invalid, page};
 use crate::AppState;
 use crate::auth::SignedIn;
@@ -291,14 +294,6 @@ fn genders() -> Vec<Choice> {
         Choice::new("boy", "Boys only"),
     ]);
     v
-}
-
-fn errors_of(problems: Vec<Problem>) -> FormErrors {
-    let mut errors = FormErrors::default();
-    for p in problems {
-        errors.add(p.field, p.message);
-    }
-    errors
 }
 
 async fn edit_permit(state: &AppState, s: &SignedIn) -> Result<Permit, WebError> {
@@ -703,14 +698,6 @@ async fn show_page(
     })
 }
 
-#[derive(Deserialize)]
-pub struct StatusForm {
-    #[serde(default)]
-    event: String,
-    #[serde(default)]
-    reason: String,
-}
-
 pub async fn mark_reviewed(
     State(state): State<AppState>,
     s: SignedIn,
@@ -756,31 +743,13 @@ pub async fn change_status(
         .await
     {
         Ok(_) => return Ok(done(&format!("/households/{id}?done=status"))),
-        Err(StoreError::Invalid(p)) => p.into_iter().next().map(|p| p.message).unwrap_or_default(),
-        Err(StoreError::Rule(rule)) => {
-            let m = rule.to_string();
-            m.get(..1).map_or(m.clone(), |f| {
-                f.to_uppercase() + m.get(1..).unwrap_or_default()
-            })
-        }
-        Err(StoreError::Conflict(_)) => {
-            "Someone else changed this profile at the same time. Check it and try again.".into()
-        }
-        Err(e) => return Err(e.into()),
+        Err(e) => super::refusal_message(e)?,
     };
     let mut errors = FormErrors::default();
     errors.add("status", message);
-    let mut r = show_page(&state, &s, id, None, errors).await?;
-    *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    Ok(r)
-}
-
-#[derive(Deserialize)]
-pub struct AcknowledgeForm {
-    #[serde(default)]
-    fingerprint: String,
-    #[serde(default)]
-    reason: String,
+    Ok(super::unprocessable(
+        show_page(&state, &s, id, None, errors).await?,
+    ))
 }
 
 pub async fn acknowledge(
@@ -803,9 +772,9 @@ pub async fn acknowledge(
             for p in p {
                 errors.add(p.field, p.message);
             }
-            let mut r = show_page(&state, &s, id, None, errors).await?;
-            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(r)
+            Ok(super::unprocessable(
+                show_page(&state, &s, id, None, errors).await?,
+            ))
         }
         Err(e) => Err(e.into()),
     }
@@ -836,9 +805,9 @@ pub async fn photo_upload(
             Err(e) => return Err(e.into()),
         }
     }
-    let mut r = show_page(&state, &s, id, None, errors).await?;
-    *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    Ok(r)
+    Ok(super::unprocessable(
+        show_page(&state, &s, id, None, errors).await?,
+    ))
 }
 
 pub async fn photo(

@@ -46,3 +46,32 @@ pub fn invalid(page: &impl Template) -> Result<Response, WebError> {
 pub fn done(to: &str) -> Response {
     axum::response::Redirect::to(to).into_response()
 }
+
+/// A page shown again after what the user asked was refused: 422, nothing changed.
+pub fn unprocessable(mut page: Response) -> Response {
+    *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    page
+}
+
+/// What to tell someone whose change to a profile's status was refused; errors that are not a
+/// refusal pass on.
+pub fn refusal_message(err: kinlink_store::StoreError) -> Result<String, WebError> {
+    use kinlink_store::StoreError;
+    match err {
+        StoreError::Invalid(problems) => Ok(problems
+            .into_iter()
+            .next()
+            .map(|p| p.message)
+            .unwrap_or_default()),
+        StoreError::Rule(rule) => {
+            let m = rule.to_string();
+            Ok(m.get(..1).map_or(m.clone(), |f| {
+                f.to_uppercase() + m.get(1..).unwrap_or_default()
+            }))
+        }
+        StoreError::Conflict(_) => Ok(
+            "Someone else changed this profile at the same time. Check it and try again.".into(),
+        ),
+        e => Err(e.into()),
+    }
+}

@@ -89,12 +89,11 @@ async fn search_page(
     raw: Option<String>,
     save_error: Option<String>,
 ) -> Result<Response, WebError> {
-    let (state, s) = (state.clone(), s);
-    let permit = authorize_audited(&state, s, Action::SearchChildren).await?;
+    let permit = authorize_audited(state, s, Action::SearchChildren).await?;
     let pairs = pairs_of(&raw);
     let values: std::collections::HashMap<String, String> = pairs.iter().cloned().collect();
     let mut errors = FormErrors::default();
-    let household = viewer_household(&state, s).await?;
+    let household = viewer_household(state, s).await?;
     let parsed = ChildSearch::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let (results, total, page_no, pages, query) = match parsed {
         Ok(search) => {
