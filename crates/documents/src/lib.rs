@@ -1,0 +1,1 @@
+//! Kinlink's documents (being built).

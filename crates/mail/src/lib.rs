@@ -1,0 +1,1 @@
+//! Kinlink's mail (being built).
