@@ -6,11 +6,13 @@
 
 pub mod account;
 pub mod audit;
+pub mod calendar;
 pub mod child;
 pub mod clock;
 pub mod codes;
 pub mod confidentiality;
 pub mod household;
+pub mod link;
 pub mod places;
 pub mod policy;
 pub mod profile;

@@ -8,6 +8,9 @@
 use crate::role::{AgencyKind, Role};
 use std::fmt;
 
+mod links;
+pub use links::{LinkAct, LinkFacts, LinkParty, link_party, may_on_link};
+
 pub type AgencyId = i64;
 pub type UserId = i64;
 
@@ -86,6 +89,16 @@ pub enum Action {
     },
     /// Search households: staff who find families, never adopters.
     SearchHouseholds,
+    /// Ask to explore a link from the child's side: the child's agency's caseworkers.
+    RequestLinkForChild {
+        child_agency: AgencyId,
+    },
+    /// Ask to explore a link from the family's side: the adopters themselves, or their
+    /// agency's workers and managers.
+    RequestLinkForFamily {
+        household_agency: AgencyId,
+        own_household: bool,
+    },
 }
 
 /// How much of the audit log a reader may see.
@@ -140,6 +153,20 @@ pub enum Denied {
     NotOnTheRegister,
     #[error("you can edit your profile once your agency has agreed it")]
     NotYetAgreed,
+    #[error("only a team manager of the child's agency can do this")]
+    NotTheManager,
+    #[error("messages from adopters are read by everyone in the link")]
+    AdoptersReadEverything,
+    #[error("this has not been shared with you")]
+    NotShared,
+    #[error("documents are exchanged once a link is being explored")]
+    NotYetExploring,
+    #[error("documents are shared through your social worker")]
+    WorkersShareDocuments,
+    #[error("only the adopters' social worker decides what the adopters read")]
+    AdoptersWorkerShares,
+    #[error("this link has closed, so its documents can no longer be read")]
+    LinkClosed,
 }
 
 impl Denied {
@@ -154,6 +181,13 @@ impl Denied {
             Denied::AdopterAccount => "adopter_account",
             Denied::NotOnTheRegister => "not_on_the_register",
             Denied::NotYetAgreed => "not_yet_agreed",
+            Denied::NotTheManager => "not_the_manager",
+            Denied::AdoptersReadEverything => "adopters_read_everything",
+            Denied::NotShared => "not_shared",
+            Denied::NotYetExploring => "not_yet_exploring",
+            Denied::WorkersShareDocuments => "workers_share_documents",
+            Denied::AdoptersWorkerShares => "adopters_worker_shares",
+            Denied::LinkClosed => "link_closed",
         }
     }
 }
@@ -253,6 +287,18 @@ fn decide(actor: Actor, action: Action) -> Result<(), Denied> {
         SearchChildren if actor.role == Adopter || finds_families(actor.role) => Ok(()),
         SearchHouseholds if finds_families(actor.role) => Ok(()),
         SearchChildren | SearchHouseholds => Err(Denied::NotOnTheRegister),
+        RequestLinkForChild { child_agency } => casework_of(
+            actor,
+            child_agency,
+            &[TeamManager, SocialWorker, FamilyFinder],
+        ),
+        RequestLinkForFamily {
+            household_agency,
+            own_household,
+        } => match actor.role {
+            Adopter if own_household => Ok(()),
+            _ => casework_of(actor, household_agency, &[TeamManager, SocialWorker]),
+        },
     }
 }
 
@@ -644,6 +690,13 @@ mod tests {
                 status: crate::profile::HouseholdStatus::Draft,
             },
             "search households" => Action::SearchHouseholds,
+            "request link for child" => Action::RequestLinkForChild {
+                child_agency: agency(aim),
+            },
+            "request link for family" => Action::RequestLinkForFamily {
+                household_agency: agency(aim),
+                own_household: !matches!(aim, Aim::Other),
+            },
             other => panic!("no such action in the table: {other}"),
         }
     }
@@ -680,6 +733,9 @@ mod tests {
         ("edit own active household",      ["nnn", "nnn", "nnn", "nnn", "nnn", "nnn", "YnY"]),
         ("edit own draft household",       ["nnn", "nnn", "nnn", "nnn", "nnn", "nnn", "nnn"]),
         ("search households",              ["YYY", "nnn", "YYY", "YYY", "YYY", "nnn", "nnn"]),
+        // For an adopter, "own" is their own household, "other" someone else's.
+        ("request link for child",         ["nnn", "nnn", "YnY", "YnY", "YnY", "nnn", "nnn"]),
+        ("request link for family",        ["nnn", "nnn", "YnY", "YnY", "nnn", "nnn", "YnY"]),
     ];
 
     #[test]
@@ -730,10 +786,12 @@ mod tests {
                 | Action::SearchChildren
                 | Action::EditHousehold { .. }
                 | Action::EditOwnHousehold { .. }
-                | Action::SearchHouseholds => {}
+                | Action::SearchHouseholds
+                | Action::RequestLinkForChild { .. }
+                | Action::RequestLinkForFamily { .. } => {}
             }
         }
-        assert_eq!(TABLE.len(), 25);
+        assert_eq!(TABLE.len(), 27);
     }
 
     #[test]

@@ -27,6 +27,12 @@ pub enum StoreError {
     /// A rule of a profile's life cycle.
     #[error("{0}")]
     Rule(#[from] kinlink_domain::profile::ProfileRuleBroken),
+    /// The policy refused: the rule that was broken.
+    #[error("{0}")]
+    Forbidden(kinlink_domain::policy::Denied),
+    /// A link could not be asked for or changed.
+    #[error("{0}")]
+    Link(#[from] crate::links::LinkRefusal),
     /// Only a draft can be changed; this profile is not one.
     #[error("only a draft can be changed; this profile is {0}")]
     NotEditable(&'static str),

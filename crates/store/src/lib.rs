@@ -111,9 +111,11 @@ macro_rules! audit {
 }
 
 mod households;
+mod links;
 mod profiles;
 mod search;
 pub use households::*;
+pub use links::*;
 pub use profiles::*;
 pub use search::*;
 
@@ -137,6 +139,13 @@ impl Who {
         Self {
             actor: None,
             origin: origin.into(),
+        }
+    }
+    /// Kinlink itself, e.g. a timed job expiring a link nobody answered.
+    pub fn system() -> Self {
+        Self {
+            actor: None,
+            origin: "job".into(),
         }
     }
     pub fn operator() -> Self {
@@ -884,7 +893,7 @@ impl Store {
 
     pub async fn register_settings(&self) -> Result<RegisterSettings, StoreError> {
         Ok(with_pool!(self, pool => sqlx::query_as(
-            "SELECT max_open_links_per_household, max_exploring_links_per_child, link_response_working_days, profile_review_days, updated_at FROM register_settings WHERE id = 1")
+            "SELECT max_open_links_per_household, max_exploring_links_per_child, link_response_working_days, link_expiry_working_days, profile_review_days, updated_at FROM register_settings WHERE id = 1")
             .fetch_one(pool).await?))
     }
 
@@ -897,13 +906,14 @@ impl Store {
         require(matches!(permit.action(), Action::ManageRegisterSettings))?;
         let now = self.now();
         write_tx!(self, tx => {
-            sqlx::query("UPDATE register_settings SET max_open_links_per_household = $1, max_exploring_links_per_child = $2, link_response_working_days = $3, profile_review_days = $4, updated_at = $5 WHERE id = 1")
-                .bind(s.max_open_links_per_household).bind(s.max_exploring_links_per_child).bind(s.link_response_working_days).bind(s.profile_review_days).bind(now)
+            sqlx::query("UPDATE register_settings SET max_open_links_per_household = $1, max_exploring_links_per_child = $2, link_response_working_days = $3, profile_review_days = $4, updated_at = $5, link_expiry_working_days = $6 WHERE id = 1")
+                .bind(s.max_open_links_per_household).bind(s.max_exploring_links_per_child).bind(s.link_response_working_days).bind(s.profile_review_days).bind(now).bind(s.link_expiry_working_days)
                 .execute(&mut *tx).await?;
             audit!(self, tx, who.event("register.settings_changed", "register_settings", 1, None, serde_json::json!({
                 "max_open_links_per_household": s.max_open_links_per_household,
                 "max_exploring_links_per_child": s.max_exploring_links_per_child,
                 "link_response_working_days": s.link_response_working_days,
+                "link_expiry_working_days": s.link_expiry_working_days,
                 "profile_review_days": s.profile_review_days})));
         });
         Ok(())

@@ -245,6 +245,8 @@ pub struct RegisterSettings {
     pub max_open_links_per_household: i64,
     pub max_exploring_links_per_child: i64,
     pub link_response_working_days: i64,
+    /// After the response deadline, working days more before an unanswered link expires.
+    pub link_expiry_working_days: i64,
     /// Profiles not reviewed for this many days are due for review (default 60).
     pub profile_review_days: i64,
     pub updated_at: Timestamp,

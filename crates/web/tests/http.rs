@@ -787,6 +787,7 @@ async fn register_admins_add_agencies_and_change_register_settings() {
             ("max_open_links_per_household", "5"),
             ("max_exploring_links_per_child", "2"),
             ("link_response_working_days", "8"),
+            ("link_expiry_working_days", "4"),
             ("profile_review_days", "45"),
         ],
     )
@@ -797,9 +798,10 @@ async fn register_admins_add_agencies_and_change_register_settings() {
             s.max_open_links_per_household,
             s.max_exploring_links_per_child,
             s.link_response_working_days,
+            s.link_expiry_working_days,
             s.profile_review_days
         ),
-        (5, 2, 8, 45)
+        (5, 2, 8, 4, 45)
     );
     assert_eq!(app.last_audit_action().await, "register.settings_changed");
 }
@@ -1409,6 +1411,7 @@ async fn every_state_changing_route_tried_as_every_role_that_may_not_use_it() {
         ("max_open_links_per_household", "1"),
         ("max_exploring_links_per_child", "1"),
         ("link_response_working_days", "1"),
+        ("link_expiry_working_days", "1"),
         ("profile_review_days", "1"),
     ];
     for (email, role, _) in PEOPLE {

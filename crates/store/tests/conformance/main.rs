@@ -17,6 +17,7 @@ mod audit_log;
 mod child_profiles;
 mod concurrency;
 mod households;
+mod links;
 mod permits;
 mod register_settings;
 mod sessions;

@@ -19,6 +19,7 @@ async fn settings_start_at_the_defaults_and_change(db: &TestDb) {
     assert_eq!(defaults.max_open_links_per_household, 6);
     assert_eq!(defaults.max_exploring_links_per_child, 3);
     assert_eq!(defaults.link_response_working_days, 10);
+    assert_eq!(defaults.link_expiry_working_days, 10);
 
     clock.advance(500);
     let permit = Permit::for_operator(Action::ManageRegisterSettings);
@@ -26,6 +27,7 @@ async fn settings_start_at_the_defaults_and_change(db: &TestDb) {
         max_open_links_per_household: 4,
         max_exploring_links_per_child: 2,
         link_response_working_days: 15,
+        link_expiry_working_days: 5,
         profile_review_days: 60,
         updated_at: 0,
     };
@@ -41,6 +43,7 @@ async fn settings_start_at_the_defaults_and_change(db: &TestDb) {
     );
     assert_eq!(detail(&entry)["max_open_links_per_household"], 4);
     assert_eq!(detail(&entry)["link_response_working_days"], 15);
+    assert_eq!(detail(&entry)["link_expiry_working_days"], 5);
 
     let read = store.register_settings().await.unwrap();
     assert_eq!(

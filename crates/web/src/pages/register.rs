@@ -22,6 +22,7 @@ pub struct SettingsPage {
     household: String,
     child: String,
     days: String,
+    expiry: String,
     review: String,
 }
 
@@ -47,6 +48,7 @@ pub async fn settings_form(
         household: r.max_open_links_per_household.to_string(),
         child: r.max_exploring_links_per_child.to_string(),
         days: r.link_response_working_days.to_string(),
+        expiry: r.link_expiry_working_days.to_string(),
         review: r.profile_review_days.to_string(),
     })
 }
@@ -59,6 +61,8 @@ pub struct SettingsForm {
     max_exploring_links_per_child: String,
     #[serde(default)]
     link_response_working_days: String,
+    #[serde(default)]
+    link_expiry_working_days: String,
     #[serde(default)]
     profile_review_days: String,
 }
@@ -111,6 +115,13 @@ pub async fn settings_submit(
         "Working days to respond",
         60,
     );
+    let expiry = whole_number(
+        &mut errors,
+        "link_expiry_working_days",
+        &f.link_expiry_working_days,
+        "Working days more before an unanswered link expires",
+        60,
+    );
     let review = whole_number(
         &mut errors,
         "profile_review_days",
@@ -118,13 +129,14 @@ pub async fn settings_submit(
         "Days between profile reviews",
         365,
     );
-    if let (Some(household), Some(child), Some(days), Some(review)) =
-        (household, child, days, review)
+    if let (Some(household), Some(child), Some(days), Some(expiry), Some(review)) =
+        (household, child, days, expiry, review)
     {
         let settings = RegisterSettings {
             max_open_links_per_household: household,
             max_exploring_links_per_child: child,
             link_response_working_days: days,
+            link_expiry_working_days: expiry,
             profile_review_days: review,
             updated_at: 0,
         };
@@ -143,6 +155,7 @@ pub async fn settings_submit(
         household: f.max_open_links_per_household,
         child: f.max_exploring_links_per_child,
         days: f.link_response_working_days,
+        expiry: f.link_expiry_working_days,
         review: f.profile_review_days,
     })
 }
