@@ -21,13 +21,13 @@ export const DEMO_PASSWORD = 'kinlink-demo-2026';
 // As `nav_for` (crates/web/src/view.rs) gives them: team managers and social workers write their
 // agency's children's and families' profiles, family finders its children's; they and register
 // administrators search the Register's children and families; adopters search children and
-// keep their own family's profile; agency administrators and business support run the system
-// and see no profiles (least sight).
+// keep their own family's profile; caseworkers, family finders and adopters take part in links;
+// agency administrators and business support run the system and see no profiles (least sight).
 const REGISTER_ADMIN_NAV = ['Dashboard', 'Search children', 'Search families', 'Users', 'Agencies', 'Register settings', 'Audit log'];
 const AGENCY_ADMIN_NAV = ['Dashboard', 'Users', 'Agency settings', 'Audit log', 'API tokens'];
-const CASEWORKER_NAV = ['Dashboard', "Children's profiles", 'Families', 'Search children', 'Search families'];
-const FAMILY_FINDER_NAV = ['Dashboard', "Children's profiles", 'Search children', 'Search families'];
-const ADOPTER_NAV = ['Dashboard', 'Search children', "Your family's profile"];
+const CASEWORKER_NAV = ['Dashboard', "Children's profiles", 'Families', 'Search children', 'Search families', 'Links'];
+const FAMILY_FINDER_NAV = ['Dashboard', "Children's profiles", 'Search children', 'Search families', 'Links'];
+const ADOPTER_NAV = ['Dashboard', 'Search children', "Your family's profile", 'Links'];
 const BUSINESS_SUPPORT_NAV = ['Dashboard'];
 
 export const DEMO_USERS = [

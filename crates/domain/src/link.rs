@@ -321,6 +321,106 @@ pub struct LinkLimits {
     pub exploring_per_child: i64,
 }
 
+/// One line of the "think before asking" summary: the child's side against the family's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FitLine {
+    pub topic: String,
+    pub child: String,
+    pub family: String,
+    /// Whether the family's approval covers the child here.
+    pub fits: bool,
+}
+
+/// The child's (or sibling group's) profile held against a family's approval, line by line, for
+/// the confirmation page before a link is asked for. It informs; people decide.
+pub fn fit_summary(
+    child: &crate::child::ChildProfile,
+    family: &crate::household::HouseholdDetails,
+    family_area: &str,
+) -> Vec<FitLine> {
+    use crate::profile::{NeedCategory, NeedLevel};
+    let mut lines = Vec::new();
+    let n = child.children.len() as i64;
+    lines.push(FitLine {
+        topic: "Number of children".into(),
+        child: n.to_string(),
+        family: format!("{} to {}", family.children_min, family.children_max),
+        fits: (i64::from(family.children_min)..=i64::from(family.children_max)).contains(&n),
+    });
+    let ages: Vec<String> = child
+        .children
+        .iter()
+        .map(|c| {
+            format!(
+                "{} ({} years {} months)",
+                c.alias, c.age.years, c.age.months
+            )
+        })
+        .collect();
+    lines.push(FitLine {
+        topic: "Ages".into(),
+        child: ages.join(", "),
+        family: format!("{} to {} years", family.age_min_years, family.age_max_years),
+        fits: child.children.iter().all(|c| {
+            (i64::from(family.age_min_years)..=i64::from(family.age_max_years))
+                .contains(&i64::from(c.age.years))
+        }),
+    });
+    if let Some(gender) = family.gender {
+        lines.push(FitLine {
+            topic: "Gender".into(),
+            child: child
+                .children
+                .iter()
+                .map(|c| c.gender.label())
+                .collect::<Vec<_>>()
+                .join(", "),
+            family: gender.label().into(),
+            fits: child.children.iter().all(|c| c.gender == gender),
+        });
+    }
+    for category in NeedCategory::ALL {
+        let level = child.need_level(category);
+        if level == NeedLevel::None {
+            continue;
+        }
+        let open = family.openness(category);
+        lines.push(FitLine {
+            topic: category.label().into(),
+            child: level.label().into(),
+            family: format!("up to {}", open.label().to_lowercase()),
+            fits: open >= level,
+        });
+    }
+    let plan = child.contact;
+    let wants = |needed: bool, offered: bool| !needed || offered;
+    lines.push(FitLine {
+        topic: "Contact plan".into(),
+        child: none_if_empty(plan.labels()),
+        family: none_if_empty(family.contact.labels()),
+        fits: wants(plan.letterbox, family.contact.letterbox)
+            && wants(plan.direct_birth_family, family.contact.direct_birth_family)
+            && wants(plan.sibling_contact, family.contact.sibling_contact),
+    });
+    if let Some(excluded) = &child.excluded_areas {
+        lines.push(FitLine {
+            topic: "Where the family lives".into(),
+            child: format!("Not in: {}", excluded.join(", ")),
+            family: family_area.into(),
+            fits: !excluded.iter().any(|a| a == family_area),
+        });
+    }
+    lines
+}
+
+fn none_if_empty(labels: Vec<&'static str>) -> String {
+    if labels.is_empty() {
+        "None".into()
+    } else {
+        labels.join(", ")
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

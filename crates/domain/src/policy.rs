@@ -9,7 +9,7 @@ use crate::role::{AgencyKind, Role};
 use std::fmt;
 
 mod links;
-pub use links::{LinkAct, LinkFacts, LinkParty, link_party, may_on_link};
+pub use links::{LinkAct, LinkFacts, LinkParty, link_party, may_on_link, works_on_links};
 
 pub type AgencyId = i64;
 pub type UserId = i64;

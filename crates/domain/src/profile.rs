@@ -206,6 +206,15 @@ impl NeedLevel {
     pub fn parse(code: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|l| l.as_str() == code)
     }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            NeedLevel::None => "None",
+            NeedLevel::Low => "Low",
+            NeedLevel::Medium => "Medium",
+            NeedLevel::High => "High",
+        }
+    }
 }
 
 /// Who is acting on a profile, as far as its rules care.

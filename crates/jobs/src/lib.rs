@@ -1,7 +1,7 @@
 //! Background work. Every job is idempotent and safe to run on several `serve` instances at
-//! once, because all its state is in the database. For now: housekeeping of expired sessions
-//! and old sign-in failures. Link reminders, escalations and the e-mail outbox come with the
-//! features that need them, from a database queue.
+//! once, because all its state is in the database: housekeeping of expired sessions and old
+//! sign-in failures, and the link reminders, escalations and expiries due from the job queue
+//! (each claimed by one instance and done in the same transaction as what it does).
 
 use kinlink_domain::account::{SessionLimits, Throttle};
 use kinlink_store::{Store, StoreError};
@@ -40,6 +40,14 @@ pub async fn run_periodically(
             Ok(0) => {}
             Ok(ended) => tracing::info!(ended, "housekeeping ended expired sessions"),
             Err(e) => tracing::warn!(error = %e, "housekeeping failed; will try again"),
+        }
+        match store.run_due_jobs().await {
+            Ok(done) => {
+                for job in done {
+                    tracing::info!(kind = %job.kind, link = job.link_id, outcome = job.outcome, "link job done");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "link jobs failed; will try again"),
         }
     }
 }

@@ -43,7 +43,7 @@ pub async fn run(
         store.clone(),
         config.sessions,
         config.throttle,
-        std::time::Duration::from_secs(600),
+        std::time::Duration::from_secs(60),
     ));
     let state = AppState::new(store.clone(), config);
     let listener = tokio::net::TcpListener::bind(listen)

@@ -16,6 +16,7 @@ use crate::{Backend, Store, StoreError, Who};
 use kinlink_domain::Timestamp;
 use kinlink_domain::audit::{AuditEvent, entry_hash};
 use kinlink_domain::calendar;
+use kinlink_domain::child::names_list;
 use kinlink_domain::link::{LinkEvent, LinkRuleBroken, LinkState, Side};
 use kinlink_domain::policy::{
     Action, Actor, ChildFacts, LinkAct, LinkFacts, LinkParty, Viewer, authorize, child_sight,
@@ -411,14 +412,20 @@ impl LinkRow {
     }
 }
 
-/// "Mia" or "Mia, Leo and Ava".
-fn names_list(names: &[String]) -> String {
-    match names {
-        [] => String::new(),
-        [one] => one.clone(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
-    }
-}
+/// An open link named in a refusal: id, profile, household name, state, closure, reason.
+type OpenRow = (i64, i64, String, String, Option<String>, Option<String>);
+/// A child's profile locked for a link request: agency, region, status, visibility, excluded
+/// areas, worker, the agency's follow-up setting and named person.
+type ChildLockRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    Option<i64>,
+);
 
 const OPEN_STATES: &str =
     "('interest_expressed', 'under_consideration', 'exploring', 'proceeding_to_match')";
@@ -460,7 +467,7 @@ impl Store {
         }
         Ok(out
             .into_iter()
-            .map(|(id, names)| (id, names_list(&names)))
+            .map(|(id, names)| (id, names_list(names.iter().map(String::as_str))))
             .collect())
     }
 
@@ -670,9 +677,9 @@ impl Store {
         let deadline = calendar::deadline_after(now, settings.link_response_working_days as u32);
         let expires = calendar::deadline_after(deadline, settings.link_expiry_working_days as u32);
         let lock = self.row_lock();
-        let id = write_tx!(self, tx => { 'body: {
+        write_tx!(self, tx => { 'body: {
             // Profile first, then household: the order every link transaction locks in.
-            let child: Option<(i64, String, String, String, String, i64, String, Option<i64>)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            let child: Option<ChildLockRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT p.agency_id, a.region, p.status, p.visibility, p.excluded_areas, p.worker_id, a.link_follow_up, \
                  a.link_follow_up_user_id \
                  FROM child_profiles p JOIN agencies a ON a.id = p.agency_id WHERE p.id = $1{lock}")))
@@ -732,7 +739,7 @@ impl Store {
             if let Some(id) = existing {
                 break 'body Err(LinkRefusal::AlreadyLinked { id }.into());
             }
-            let open: Vec<(i64, i64, String, String, Option<String>, Option<String>)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            let open: Vec<OpenRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT l.id, l.child_profile_id, h.name, l.state, l.closure, l.close_reason FROM links l \
                  JOIN households h ON h.id = l.household_id WHERE l.household_id = $1 AND l.state IN {OPEN_STATES} ORDER BY l.id")))
                 .bind(new.household_id).fetch_all(&mut *tx).await?;
@@ -772,14 +779,10 @@ impl Store {
                 "child_profile": new.child_profile_id, "household": new.household_id, "side": new.side.as_str(),
                 "source": new.source.as_str(), "deadline_at": deadline, "expires_at": expires})));
             Ok(id)
-        }});
-        id
+        }})
     }
 
-    async fn open_refs(
-        &self,
-        rows: Vec<(i64, i64, String, String, Option<String>, Option<String>)>,
-    ) -> Result<Vec<OpenLinkRef>, StoreError> {
+    async fn open_refs(&self, rows: Vec<OpenRow>) -> Result<Vec<OpenLinkRef>, StoreError> {
         let ids: Vec<i64> = rows.iter().map(|r| r.1).collect();
         let names = self.aliases(&ids).await?;
         rows.into_iter()
@@ -1001,7 +1004,7 @@ impl Store {
         };
         let note = change.note.trim();
         let settings = self.register_settings().await?;
-        let out = write_tx!(self, tx => { 'body: {
+        write_tx!(self, tx => { 'body: {
             let Some(link) = lock_link!(self, tx, id) else {
                 break 'body Err(StoreError::NotFound);
             };
@@ -1017,7 +1020,7 @@ impl Store {
                 Err(rule) => break 'body Err(LinkRefusal::Rule(rule).into()),
             };
             if next == LinkState::Exploring {
-                let exploring: Vec<(i64, i64, String, String, Option<String>, Option<String>)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                let exploring: Vec<OpenRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                     "SELECT l.id, l.child_profile_id, h.name, l.state, l.closure, l.close_reason FROM links l \
                      JOIN households h ON h.id = l.household_id WHERE l.child_profile_id = $1 AND l.state IN {EXPLORING_STATES} ORDER BY l.id")))
                     .bind(link.child_profile_id).fetch_all(&mut *tx).await?;
@@ -1040,8 +1043,7 @@ impl Store {
                 "reason": match next { LinkState::Closed(_, r) => Some(r.as_str()), _ => None },
                 "panel_date": panel})));
             Ok(next)
-        }});
-        out
+        }})
     }
 }
 
@@ -1082,7 +1084,7 @@ impl Store {
         to_user: i64,
     ) -> Result<(), StoreError> {
         let actor = viewer.actor;
-        let out = write_tx!(self, tx => { 'body: {
+        write_tx!(self, tx => { 'body: {
             let Some(link) = lock_link!(self, tx, id) else {
                 break 'body Err(StoreError::NotFound);
             };
@@ -1115,8 +1117,7 @@ impl Store {
             audit!(self, tx, who.event("link.reassigned", "link", id, Some(link.facts.child_agency),
                 serde_json::json!({"from": link.facts.assigned_to, "to": to_user})));
             Ok(())
-        }});
-        out
+        }})
     }
 
     /// Writes a message in a link. Adopters' messages are read by everyone in the link; staff
@@ -1144,7 +1145,7 @@ impl Store {
                 ),
             ]));
         }
-        let out = write_tx!(self, tx => { 'body: {
+        write_tx!(self, tx => { 'body: {
             let Some(link) = lock_link!(self, tx, id) else {
                 break 'body Err(StoreError::NotFound);
             };
@@ -1178,8 +1179,7 @@ impl Store {
             audit!(self, tx, who.event("link.message_posted", "link", id, Some(link.facts.child_agency),
                 serde_json::json!({"message": message, "to_adopters": to_adopters, "reply_to": reply_to})));
             Ok(message)
-        }});
-        out
+        }})
     }
 
     // ---- notifications ----------------------------------------------------------------------

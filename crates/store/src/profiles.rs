@@ -791,7 +791,8 @@ impl Store {
     ) -> Result<Visible<ChildProfile>, StoreError> {
         let profile = self.child_profile_unchecked(id).await?;
         let agency = profile.agency_id;
-        let Some(visible) = reveal_child(viewer, profile, false) else {
+        let exploring = self.child_link_in_exploration(id).await?;
+        let Some(visible) = reveal_child(viewer, profile, exploring) else {
             self.record(
                 who,
                 "child_profile.view_refused",

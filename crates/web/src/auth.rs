@@ -128,6 +128,7 @@ pub struct PartlySignedIn {
     pub agency: Agency,
     pub session: Session,
     pub origin: String,
+    pub unread: i64,
 }
 
 impl PartlySignedIn {
@@ -175,6 +176,7 @@ impl PartlySignedIn {
             csrf: self.session.csrf_token.clone(),
             notice: None,
             has_errors: false,
+            unread: self.unread,
         }
     }
 }
@@ -257,6 +259,7 @@ pub struct LoadedSession {
     pub agency: Agency,
     pub session: Session,
     pub origin: String,
+    pub unread: i64,
 }
 
 impl LoadedSession {
@@ -266,6 +269,7 @@ impl LoadedSession {
             agency: self.agency,
             session: self.session,
             origin: self.origin,
+            unread: self.unread,
         }
     }
 }
@@ -306,10 +310,12 @@ pub async fn load_session(
     }
     state.store.touch_session(&hash).await?;
     let agency = state.store.agency(user.agency_id).await?;
+    let unread = state.store.unread_notifications(user.id).await?;
     Ok(Some(LoadedSession {
         user,
         agency,
         session,
         origin,
+        unread,
     }))
 }

@@ -37,6 +37,7 @@ impl From<StoreError> for WebError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => WebError::NotFound,
+            StoreError::Forbidden(denied) => WebError::Forbidden(denied),
             e if e.is_unavailable() => {
                 tracing::warn!(error = %e, "database unavailable");
                 WebError::Unavailable

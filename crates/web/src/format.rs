@@ -1,37 +1,16 @@
 //! How times read on pages: UK time (GMT or BST), e.g. "23 November 2026, 5:14pm GMT".
 
 use kinlink_domain::Timestamp;
-use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, Weekday};
-
-/// British Summer Time runs from 01:00 UTC on the last Sunday of March to 01:00 UTC on the
-/// last Sunday of October (Summer Time Order 2002).
-fn is_bst(t: OffsetDateTime) -> bool {
-    let year = t.year();
-    let start = last_sunday_1am(year, Month::March);
-    let end = last_sunday_1am(year, Month::October);
-    match (start, end) {
-        (Some(s), Some(e)) => t >= s && t < e,
-        _ => false,
-    }
-}
-
-fn last_sunday_1am(year: i32, month: Month) -> Option<OffsetDateTime> {
-    let mut day = Date::from_calendar_date(year, month, 31).ok()?;
-    while day.weekday() != Weekday::Sunday {
-        day = day.previous_day()?;
-    }
-    Some(PrimitiveDateTime::new(day, Time::from_hms(1, 0, 0).ok()?).assume_utc())
-}
+use kinlink_domain::calendar::uk_offset_hours;
+use time::OffsetDateTime;
 
 pub fn uk_time(ts: Timestamp) -> String {
     let Ok(utc) = OffsetDateTime::from_unix_timestamp(ts) else {
         return ts.to_string();
     };
-    let (local, zone) = if is_bst(utc) {
-        (utc + time::Duration::hours(1), "BST")
-    } else {
-        (utc, "GMT")
-    };
+    let offset = uk_offset_hours(ts);
+    let local = utc + time::Duration::hours(i64::from(offset));
+    let zone = if offset == 1 { "BST" } else { "GMT" };
     let (hour12, ampm) = match local.hour() {
         0 => (12, "am"),
         h @ 1..=11 => (h, "am"),

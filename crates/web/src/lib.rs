@@ -181,6 +181,16 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/family", get(pages::households::own))
         .route("/search/households", get(pages::households::search))
+        .route(
+            "/links",
+            get(pages::links::list).post(pages::links::new_submit),
+        )
+        .route("/links/new", get(pages::links::new_form))
+        .route("/links/{id}", get(pages::links::show))
+        .route("/links/{id}/change", post(pages::links::change))
+        .route("/links/{id}/messages", post(pages::links::message))
+        .route("/links/{id}/assign", post(pages::links::assign))
+        .route("/notifications", get(pages::links::notifications))
         .route("/search/children", get(pages::search::search))
         .route("/search/children/save", post(pages::search::save))
         .route("/saved-searches/{id}", get(pages::search::open_saved))
@@ -231,6 +241,10 @@ pub const PHOTO_BODY_BYTES: usize = 10 * 1024 * 1024 + 64 * 1024;
 
 /// The routes that change something, with a sample path, for tests that try each one.
 pub const STATE_CHANGING_ROUTES: &[&str] = &[
+    "/links",
+    "/links/1/change",
+    "/links/1/messages",
+    "/links/1/assign",
     "/sign-in",
     "/sign-in/code",
     "/sign-out",
@@ -270,6 +284,10 @@ pub const STATE_CHANGING_ROUTES: &[&str] = &[
 /// Every page a signed-in person can ask for, with a sample path.
 pub const PAGES: &[&str] = &[
     "/",
+    "/links",
+    "/links/new",
+    "/links/1",
+    "/notifications",
     "/account",
     "/account/password",
     "/account/second-factor",

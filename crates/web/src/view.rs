@@ -24,6 +24,8 @@ pub struct Chrome {
     pub csrf: String,
     pub notice: Option<String>,
     pub has_errors: bool,
+    /// Unread notifications, shown in the header.
+    pub unread: i64,
 }
 
 impl Chrome {
@@ -36,6 +38,7 @@ impl Chrome {
             csrf: String::new(),
             notice: None,
             has_errors: false,
+            unread: 0,
         }
     }
 
@@ -77,6 +80,9 @@ pub fn nav_for(actor: Actor, current: &str) -> Vec<NavItem> {
     }
     if actor.role == kinlink_domain::Role::Adopter {
         items.push(("/family".into(), "Your family's profile"));
+    }
+    if policy::works_on_links(actor.role) {
+        items.push(("/links".into(), "Links"));
     }
     if policy::allows(
         actor,

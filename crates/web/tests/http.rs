@@ -434,6 +434,11 @@ fn who_may_open(page: &str) -> &'static [usize] {
         "/households/1/photos/1" => &[],
         "/family" => &[8],
         "/search/households" => &[0, 2, 3, 4, 7],
+        // Links: the people who work with children and families, and adopters; there is no
+        // link yet, and asking for one needs a child.
+        "/links" => &[2, 3, 4, 7, 8],
+        "/links/new" | "/links/1" => &[],
+        "/notifications" => &[0, 1, 2, 3, 4, 5, 6, 7, 8],
         other => panic!("no expectation for {other}"),
     }
 }

@@ -1729,3 +1729,144 @@ async fn business_support_cannot_create_a_profile_and_the_attempt_is_audited() {
     assert_eq!(app.audit_actions_since(before).await, ["access.denied"]);
     assert!(profiles_of(&app, app.north.id).await.is_empty());
 }
+
+// ---- links ----------------------------------------------------------------------------------
+
+/// The link id in a redirect to `/links/{id}?…`.
+fn link_id(res: &Response) -> i64 {
+    number_after(res.location(), "/links/")
+}
+
+#[tokio::test]
+async fn a_family_finder_asks_the_family_answers_and_the_childs_worker_closes_with_feedback() {
+    let app = App::sqlite().await;
+    activate_household(&app, "Kent").await;
+    let household = app.user(ADOPTER).await.household_id.unwrap();
+    let child = simple(
+        &app,
+        "Mia",
+        (2020, 5, 1),
+        Gender::Girl,
+        "Mia loves painting.",
+    )
+    .await;
+
+    // The family finder thinks before asking: the confirmation page holds Mia against the
+    // family's approval.
+    let mut finder = signed_in(&app, FINDER).await;
+    let page = finder.get(&format!("/households/{household}")).await;
+    assert!(page.body.contains("Ask to explore a link with this family"));
+    let confirm = finder
+        .get(&format!("/links/new?child={child}&household={household}"))
+        .await;
+    assert_eq!(confirm.status, StatusCode::OK);
+    assert!(confirm.body.contains("Is this a genuine placement option?"));
+    assert!(confirm.body.contains("Within approval"));
+
+    // Without the confirmation ticked: the page again, with the message, nothing stored.
+    let before = app.audit_count().await;
+    let fields = [
+        ("child", &*child.to_string()),
+        ("household", &*household.to_string()),
+        ("side", "child"),
+        ("note", "Their approval fits Mia well."),
+    ];
+    let res = finder.post("/links", &fields).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.has_error_summary());
+    assert!(
+        res.body
+            .contains("Confirm that this is a genuine placement option")
+    );
+    assert!(
+        res.body.contains("Their approval fits Mia well."),
+        "what was typed is kept"
+    );
+    assert_eq!(
+        app.audit_count().await,
+        before + 2,
+        "only the two views were audited"
+    );
+
+    let mut confirmed = fields.to_vec();
+    confirmed.push(("genuine", "yes"));
+    let res = finder.post("/links", &confirmed).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let link = link_id(&res);
+
+    // The adopters' worker is told, and finds it waiting for them.
+    let mut family_worker = signed_in(&app, SOUTH_WORKER).await;
+    let dash = family_worker.get("/links").await;
+    let waiting = &dash.body
+        [dash.body.find("Waiting for you").unwrap()..dash.body.find("Waiting for others").unwrap()];
+    assert!(waiting.contains(&format!("/links/{link}")));
+    let notes = family_worker.get("/notifications").await;
+    assert!(
+        notes
+            .body
+            .contains("Someone has asked to explore a link with you")
+    );
+    assert!(
+        !notes.body.contains("Mia"),
+        "notifications never name a child"
+    );
+
+    let res = family_worker
+        .post(&format!("/links/{link}/change"), &[("event", "explore")])
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let res = family_worker
+        .post(
+            &format!("/links/{link}/messages"),
+            &[
+                ("body", "Robin and Kit would love to hear more."),
+                ("to_adopters", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+
+    // The child's worker closes it: a reason and feedback are needed.
+    let mut child_worker = signed_in(&app, WORKER).await;
+    let res = child_worker
+        .post(
+            &format!("/links/{link}/change"),
+            &[("event", "close"), ("reason", "location"), ("feedback", "")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.body
+            .contains("Written feedback is needed when a link closes")
+    );
+    let res = child_worker
+        .post(
+            &format!("/links/{link}/change"),
+            &[
+                ("event", "close"),
+                ("reason", "location"),
+                (
+                    "feedback",
+                    "Mia's brother lives nearby, so we need a family further away.",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+
+    // The adopter reads the feedback and the message shared with them.
+    let mut adopter = signed_in(&app, ADOPTER).await;
+    let page = adopter.get(&format!("/links/{link}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("This link has closed: withdrawn"));
+    assert!(unesc(&page.body).contains("Mia's brother lives nearby"));
+    assert!(page.body.contains("Robin and Kit would love to hear more."));
+
+    // Someone outside the link is told it does not exist.
+    let mut business = signed_in(&app, BUSINESS_SUPPORT).await;
+    assert_eq!(
+        business.get(&format!("/links/{link}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(app.last_audit_action().await, "link.view_refused");
+}

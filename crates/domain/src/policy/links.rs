@@ -86,6 +86,15 @@ pub fn link_party(actor: Actor, own_household: Option<i64>, link: LinkFacts) -> 
     }
 }
 
+/// Whether a role takes part in links at all: the staff who work with children and families,
+/// and adopters.
+pub fn works_on_links(role: Role) -> bool {
+    matches!(
+        role,
+        Role::TeamManager | Role::SocialWorker | Role::FamilyFinder | Role::Adopter
+    )
+}
+
 /// What a party asks to do inside a link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkAct {

@@ -598,12 +598,7 @@ pub fn level_text(level: &NeedLevel) -> &'static str {
 }
 
 pub fn level_label(level: NeedLevel) -> &'static str {
-    match level {
-        NeedLevel::None => "None",
-        NeedLevel::Low => "Low",
-        NeedLevel::Medium => "Medium",
-        NeedLevel::High => "High",
-    }
+    level.label()
 }
 
 // ---- the agency's list -------------------------------------------------------------------
@@ -1178,6 +1173,10 @@ pub struct ProfilePage {
     due_for_review: bool,
     errors: FormErrors,
     ack_for: String,
+    /// An adopter may ask to explore a link with this child.
+    ask_link: bool,
+    /// A family's worker may ask for one of their agency's active families.
+    link_families: Vec<Choice>,
 }
 
 #[derive(Deserialize, Default)]
@@ -1293,6 +1292,24 @@ async fn profile_page(
     let due_for_review = matches!(p.status, ChildStatus::Published | ChildStatus::OnHold)
         && now - p.reviewed_at > review_days * 86_400;
     let title = p.title();
+    let published = p.status == ChildStatus::Published;
+    let ask_link = published && s.user.role == kinlink_domain::Role::Adopter && household.active;
+    let link_families = match policy::authorize(
+        s.actor(),
+        Action::EditHousehold {
+            agency: s.user.agency_id,
+        },
+    ) {
+        Ok(permit) if published => state
+            .store
+            .agency_households(&permit)
+            .await?
+            .into_iter()
+            .filter(|h| h.status == kinlink_domain::profile::HouseholdStatus::Active)
+            .map(|h| Choice::new(h.id.to_string(), h.details.applicants.join(" and ")))
+            .collect(),
+        _ => Vec::new(),
+    };
     page(&ProfilePage {
         c: s.chrome(
             &title,
@@ -1318,6 +1335,8 @@ async fn profile_page(
         due_for_review,
         errors,
         ack_for: ack_for.unwrap_or_default(),
+        ask_link,
+        link_families,
     })
 }
 

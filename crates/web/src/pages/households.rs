@@ -539,6 +539,8 @@ pub struct ShowPage {
     errors: FormErrors,
     reviewed: String,
     due_for_review: bool,
+    /// The viewer's agency's published children they may ask a link for.
+    link_children: Vec<Choice>,
 }
 
 #[derive(Deserialize, Default)]
@@ -681,7 +683,26 @@ async fn show_page(
     let review_days = state.store.register_settings().await?.profile_review_days;
     let due_for_review = matches!(h.status, HouseholdStatus::Active | HouseholdStatus::OnHold)
         && state.store.now() - h.reviewed_at > review_days * 86_400;
+    let link_children = match policy::authorize(
+        s.actor(),
+        Action::EditChildProfile {
+            agency: s.user.agency_id,
+        },
+    ) {
+        Ok(permit) if h.status == HouseholdStatus::Active => state
+            .store
+            .agency_child_profiles(
+                &permit,
+                Some(kinlink_domain::profile::ChildStatus::Published),
+            )
+            .await?
+            .into_iter()
+            .map(|c| Choice::new(c.id.to_string(), c.title()))
+            .collect(),
+        _ => Vec::new(),
+    };
     page(&ShowPage {
+        link_children,
         reviewed: uk_time(h.reviewed_at),
         due_for_review,
         c: s.chrome(&title, if own { "/family" } else { "/households" })

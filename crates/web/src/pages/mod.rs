@@ -7,6 +7,7 @@ pub mod audit;
 pub mod children;
 pub mod dashboard;
 pub mod households;
+pub mod links;
 pub mod ops;
 pub mod register;
 pub mod search;
@@ -63,15 +64,38 @@ pub fn refusal_message(err: kinlink_store::StoreError) -> Result<String, WebErro
             .next()
             .map(|p| p.message)
             .unwrap_or_default()),
-        StoreError::Rule(rule) => {
-            let m = rule.to_string();
-            Ok(m.get(..1).map_or(m.clone(), |f| {
-                f.to_uppercase() + m.get(1..).unwrap_or_default()
-            }))
+        StoreError::Rule(rule) => Ok(capitalised(&rule.to_string())),
+        StoreError::Link(refusal) => {
+            let mut m = capitalised(&refusal.to_string());
+            let open = refusal.open_links();
+            if !open.is_empty() {
+                let names: Vec<String> = open
+                    .iter()
+                    .map(|l| {
+                        format!(
+                            "{} with {} ({})",
+                            l.children,
+                            l.household,
+                            l.state.label().to_lowercase()
+                        )
+                    })
+                    .collect();
+                m.push_str(". Open now: ");
+                m.push_str(&names.join("; "));
+            }
+            Ok(m)
         }
+        StoreError::Forbidden(denied) => Ok(capitalised(&denied.to_string())),
         StoreError::Conflict(_) => Ok(
             "Someone else changed this profile at the same time. Check it and try again.".into(),
         ),
         e => Err(e.into()),
     }
+}
+
+/// A rule's message as the start of a sentence.
+pub fn capitalised(m: &str) -> String {
+    m.get(..1).map_or(m.to_owned(), |f| {
+        f.to_uppercase() + m.get(1..).unwrap_or_default()
+    })
 }
