@@ -142,7 +142,160 @@ pub async fn load(store: &Store, dataset: Dataset) -> Result<(), CliError> {
         };
         store.create_user(&permit, &who, &new).await?;
     }
-    load_population(store, &agencies, household, dataset, &hash).await
+    load_population(store, &agencies, household, dataset, &hash).await?;
+    if dataset == Dataset::DEMO {
+        load_links(store, &agencies, household).await?;
+    }
+    Ok(())
+}
+
+/// Links in several states, made through the same calls the pages use, by the demo users:
+/// one waiting for Southvale's answer, one Robin asked for that Northshire is considering, one
+/// being explored with messages, and one closed with feedback Robin can read.
+async fn load_links(store: &Store, agencies: &[Agency], robins: i64) -> Result<(), CliError> {
+    use kinlink_domain::link::{CloseReason, LinkEvent, Side};
+    use kinlink_domain::policy::{ChildVisibility, Viewer};
+    use kinlink_store::{LinkChange, LinkSource, LinkViewer, NewLink, User};
+    let person = |email: &'static str| async move {
+        store
+            .user_by_email(email)
+            .await?
+            .ok_or_else(|| CliError::Message(format!("the demo user {email} is missing")))
+    };
+    let finder = person("family.finder@northshire.example").await?;
+    let child_worker = person("social.worker@northshire.example").await?;
+    let family_worker = person("social.worker@southvale.example").await?;
+    let robin = person("adopter@southvale.example").await?;
+    let children: Vec<i64> = store
+        .agency_child_profiles(
+            &Permit::for_operator(Action::EditChildProfile {
+                agency: agencies[0].id,
+            }),
+            Some(ChildStatus::Published),
+        )
+        .await?
+        .into_iter()
+        .filter(|p| p.visibility == ChildVisibility::All)
+        .map(|p| p.id)
+        .collect();
+    let families: Vec<i64> = store
+        .agency_households(&Permit::for_operator(Action::EditHousehold {
+            agency: agencies[1].id,
+        }))
+        .await?
+        .into_iter()
+        .filter(|h| h.status == HouseholdStatus::Active && h.id != robins)
+        .map(|h| h.id)
+        .collect();
+    let (&[a, b, c, d, ..], &[other, ..]) = (children.as_slice(), families.as_slice()) else {
+        return Err(CliError::Message(
+            "the demo population has too few children or families for links".into(),
+        ));
+    };
+    let robins_area = store.household(robins).await?.area;
+    let viewer = |u: &User, region: &'static str| Viewer {
+        actor: u.actor(),
+        region,
+        household_active: u.household_id.is_some(),
+        household_area: None,
+    };
+    let ask = |child, household, side, note: &str| NewLink {
+        child_profile_id: child,
+        household_id: household,
+        side,
+        note: note.into(),
+        confirmed: true,
+        source: LinkSource::Register,
+    };
+    let looking = |u: &User| LinkViewer {
+        actor: u.actor(),
+        household: u.household_id,
+    };
+    let step = |event, feedback: &str| LinkChange {
+        event,
+        feedback: feedback.into(),
+        panel_date: None,
+        note: String::new(),
+    };
+    // The demo agencies' regions (DEMO_AGENCIES).
+    let north = "North West";
+    let adopter_viewer = Viewer {
+        household_area: Some(robins_area.as_str()),
+        ..viewer(&robin, "South East")
+    };
+    let who = |u: &User| Who::person(u.actor(), "demo");
+    // 1. Waiting for Southvale: Northshire's family finder asked.
+    store
+        .request_link(&who(&finder), viewer(&finder, north), None, &ask(a, robins, Side::Child,
+            "Robin and Kit's approval and their experience with young children fit well. Could we talk?"))
+        .await?;
+    // 2. Robin asked; Northshire is considering it.
+    let considering = store
+        .request_link(
+            &who(&robin),
+            adopter_viewer,
+            Some(robins),
+            &ask(
+                b,
+                robins,
+                Side::Family,
+                "We read the profile many times. We have a big garden and love being outdoors.",
+            ),
+        )
+        .await?;
+    store
+        .change_link(
+            &who(&child_worker),
+            looking(&child_worker),
+            considering,
+            &step(LinkEvent::Consider, ""),
+        )
+        .await?;
+    // 3. Being explored between Northshire and another Southvale family, with messages.
+    let exploring = store
+        .request_link(&who(&child_worker), viewer(&child_worker, north), None, &ask(c, other, Side::Child,
+            "The family's approval covers the needs described, and they are far from the birth family."))
+        .await?;
+    store
+        .change_link(
+            &who(&family_worker),
+            looking(&family_worker),
+            exploring,
+            &step(LinkEvent::Explore, ""),
+        )
+        .await?;
+    store
+        .post_link_message(
+            &who(&child_worker),
+            looking(&child_worker),
+            exploring,
+            "Thank you. Could we arrange a call next week to talk it through?",
+            true,
+            None,
+        )
+        .await?;
+    store
+        .post_link_message(
+            &who(&family_worker),
+            looking(&family_worker),
+            exploring,
+            "Yes. Tuesday afternoon suits the family and me.",
+            true,
+            None,
+        )
+        .await?;
+    // 4. Closed with feedback that Robin reads.
+    let declined = store
+        .request_link(
+            &who(&robin),
+            adopter_viewer,
+            Some(robins),
+            &ask(d, robins, Side::Family, "We would love to be considered."),
+        )
+        .await?;
+    store.change_link(&who(&child_worker), looking(&child_worker), declined, &step(LinkEvent::Close(CloseReason::OtherLinkProgressing),
+        "Thank you for your interest. Another link is progressing for this child, so we will not take this one forward.")).await?;
+    Ok(())
 }
 
 /// The seed of every demo population: the same children every time.

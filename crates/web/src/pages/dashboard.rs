@@ -53,6 +53,8 @@ pub struct DashboardPage {
     due_for_review: Vec<Waiting>,
     saved: Vec<SavedView>,
     notice: Option<String>,
+    /// Links waiting for this person's answer, and links waiting for the other side.
+    links: Option<super::links::LinkGroups>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -237,7 +239,13 @@ pub async fn show(
         .next()
         .unwrap_or(&s.user.name)
         .to_owned();
+    let links = if policy::works_on_links(actor.role) {
+        Some(super::links::link_groups(&state, &s).await?)
+    } else {
+        None
+    };
     page(&DashboardPage {
+        links,
         c: s.chrome("Dashboard", "/").with_notice(None),
         first_name,
         role_label: s.user.role.label(),

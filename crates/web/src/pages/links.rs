@@ -377,7 +377,7 @@ async fn link_page(
     };
     Ok(LinkPage {
         c: s.chrome(
-            &format!("Link: {} and {}", l.children, l.household),
+            &format!("Link: {} with {}", l.children, l.household),
             "/links",
         )
         .with_errors(&errors)
