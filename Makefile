@@ -22,8 +22,10 @@ lint:
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
 rust-test:
+	scripts/ensure-python-tools
 	$(CARGO) build -p kinlink --locked
-	$(CARGO) nextest run --workspace --locked --no-fail-fast
+	KINLINK_TEST_PYTHON="$(CURDIR)/target/python-tools/bin/python" \
+		$(CARGO) nextest run --workspace --locked --no-fail-fast
 
 browser-test: assets
 	scripts/ensure-chromium

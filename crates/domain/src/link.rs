@@ -74,6 +74,16 @@ impl CloseReason {
     }
 }
 
+crate::coded_enum! {
+    /// The documents exchanged in a link.
+    pub enum DocumentKind {
+        ChildPermanenceReport = "child_permanence_report", "Child Permanence Report";
+        ProspectiveAdoptersReport = "prospective_adopters_report", "Prospective Adopter's Report";
+        MedicalReport = "medical_report", "Medical report";
+        OtherReport = "other_report", "Other report";
+    }
+}
+
 /// Where a link stands. A closed link always knows how and why it closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LinkState {

@@ -4,8 +4,64 @@
 //! (each claimed by one instance and done in the same transaction as what it does).
 
 use kinlink_domain::account::{SessionLimits, Throttle};
+use kinlink_mail::{Mail, Mailer};
 use kinlink_store::{Store, StoreError};
 use std::time::Duration;
+
+/// How long a claimed e-mail is kept from other instances while this one sends it.
+const MAIL_CLAIM_SECONDS: i64 = 300;
+/// Waits before each retry of an e-mail that failed for a reason that may pass (server down,
+/// busy, a login refused until the password is fixed); after the last, it is given up on.
+const MAIL_RETRY_SECONDS: [i64; 6] = [60, 300, 1_800, 7_200, 21_600, 86_400];
+
+/// What one round of sending did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct MailRound {
+    pub sent: usize,
+    pub retrying: usize,
+    pub given_up: usize,
+}
+
+/// Sends the e-mails due in the outbox, a batch at a time, until none is due. Each is claimed
+/// first, so two instances never send the same one at once; a failure that may pass is tried
+/// again later, a permanent one (an address the server refuses for good) is given up on, and
+/// both are recorded with the error.
+pub async fn send_mail(store: &Store, mailer: &Mailer) -> Result<MailRound, StoreError> {
+    let mut round = MailRound::default();
+    loop {
+        let batch = store.claim_mail(20, MAIL_CLAIM_SECONDS).await?;
+        if batch.is_empty() {
+            return Ok(round);
+        }
+        for mail in batch {
+            let message = Mail::new(&mail.to_address, &mail.subject, &mail.body)
+                .with_key(format!("outbox-{}", mail.id));
+            match mailer.send(&message).await {
+                Ok(()) => {
+                    store.mail_sent(mail.id).await?;
+                    round.sent += 1;
+                }
+                Err(e) => {
+                    // `attempts` counts the tries before this one.
+                    let wait = usize::try_from(mail.attempts)
+                        .ok()
+                        .and_then(|n| MAIL_RETRY_SECONDS.get(n));
+                    let retry_at = match wait {
+                        Some(wait) if !e.is_permanent() => Some(store.now() + wait),
+                        _ => None,
+                    };
+                    tracing::warn!(mail = mail.id, error = %e, retry = retry_at.is_some(), "an e-mail was not sent");
+                    store.mail_failed(mail.id, &e.to_string(), retry_at).await?;
+                    if retry_at.is_some() {
+                        round.retrying += 1;
+                    } else {
+                        round.given_up += 1;
+                    }
+                }
+            }
+        }
+    }
+}
 
 /// Ends expired sessions and forgets failed sign-ins that no longer count. Returns the number
 /// of sessions ended.
@@ -31,6 +87,7 @@ pub async fn run_periodically(
     sessions: SessionLimits,
     throttle: Throttle,
     period: Duration,
+    mailer: Mailer,
 ) {
     let mut ticks = tokio::time::interval(period);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -48,6 +105,16 @@ pub async fn run_periodically(
                 }
             }
             Err(e) => tracing::warn!(error = %e, "link jobs failed; will try again"),
+        }
+        match send_mail(&store, &mailer).await {
+            Ok(round) if round == MailRound::default() => {}
+            Ok(round) => tracing::info!(
+                sent = round.sent,
+                retrying = round.retrying,
+                given_up = round.given_up,
+                "e-mail sent"
+            ),
+            Err(e) => tracing::warn!(error = %e, "sending e-mail failed; will try again"),
         }
     }
 }

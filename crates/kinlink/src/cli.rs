@@ -337,9 +337,11 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             // Every setting is checked before the database is touched: a typo must not migrate.
             let listen = resolved.listen(args)?;
             let config = serve::web_config(&resolved, listen)?;
+            let mailer = serve::mailer(&resolved)?;
+            let documents = serve::documents(&resolved)?;
             let store = resolved.store().await?;
             migrate(&store).await?;
-            serve::run(store, config, listen, |bound| {
+            serve::run(store, config, mailer, documents, listen, |bound| {
                 println!("Kinlink is serving at http://{bound}/")
             })
             .await?;
@@ -357,10 +359,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             let dataset = demo::dataset(&args.dataset)?;
             let listen = resolved.listen(&args.serve)?;
             let config = serve::web_config(&resolved, listen)?;
+            let mailer = serve::mailer(&resolved)?;
+            let documents = serve::documents(&resolved)?;
             let store = resolved.store().await?;
             migrate(&store).await?;
             let loaded = demo::load_if_empty(&store, dataset).await?;
-            serve::run(store, config, listen, |bound| {
+            serve::run(store, config, mailer, documents, listen, |bound| {
                 demo::print_logins(bound, loaded)
             })
             .await?;

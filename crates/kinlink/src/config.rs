@@ -25,6 +25,37 @@ pub struct FileConfig {
     pub sign_in: SignInConfig,
     #[serde(default)]
     pub database: DatabaseConfig,
+    #[serde(default)]
+    pub mail: MailConfig,
+    #[serde(default)]
+    pub documents: DocumentsConfig,
+}
+
+/// Links' secure documents: where the sealed objects go, the upload limit, the virus scanner.
+/// The master key is never in the file: `KINLINK_DOCUMENTS_KEY`, or for SQLite a key file made
+/// once in the data folder.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentsConfig {
+    /// `file:///absolute/folder` (the default is `<data_dir>/documents`).
+    pub storage_url: Option<String>,
+    pub max_upload_mb: Option<usize>,
+    /// clamd's `host:port` or Unix socket path; unset, uploads are not scanned.
+    pub clamd: Option<String>,
+}
+
+/// E-mail: an SMTP server, or (without `smtp_host`) `.eml` files in the data folder's `outbox`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailConfig {
+    pub smtp_host: Option<String>,
+    pub smtp_port: Option<u16>,
+    /// `starttls` (the default), `tls` or `none`.
+    pub smtp_tls: Option<String>,
+    pub smtp_username: Option<String>,
+    pub smtp_password: Option<Secret>,
+    pub from: Option<String>,
+    pub timeout_seconds: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

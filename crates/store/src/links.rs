@@ -674,8 +674,14 @@ impl Store {
         }
         let settings = self.register_settings().await?;
         let now = self.now();
-        let deadline = calendar::deadline_after(now, settings.link_response_working_days as u32);
-        let expires = calendar::deadline_after(deadline, settings.link_expiry_working_days as u32);
+        let deadline = calendar::deadline_after(
+            now,
+            settings.link_response_working_days.clamp(1, 250) as u32,
+        );
+        let expires = calendar::deadline_after(
+            deadline,
+            settings.link_expiry_working_days.clamp(1, 250) as u32,
+        );
         let lock = self.row_lock();
         write_tx!(self, tx => { 'body: {
             // Profile first, then household: the order every link transaction locks in.
@@ -1063,6 +1069,7 @@ pub struct OutgoingMail {
     pub to_address: String,
     pub subject: String,
     pub body: String,
+    /// How many times it was tried before this claim.
     pub attempts: i64,
 }
 
@@ -1342,5 +1349,197 @@ impl Store {
              failed_at = CASE WHEN $2 IS NULL THEN $3 ELSE NULL END WHERE id = $4")
             .bind(error).bind(retry_at).bind(now).bind(id).execute(pool).await?.rows_affected());
         Ok(())
+    }
+}
+
+/// A document uploaded to a link, already sealed and stored by the caller.
+#[derive(Debug, Clone)]
+pub struct NewLinkDocument {
+    pub kind: kinlink_domain::link::DocumentKind,
+    pub title: String,
+    pub file_name: String,
+    pub media_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub object_path: String,
+}
+
+/// A document in a link: what it is, and where its sealed bytes are.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct LinkDocument {
+    pub id: i64,
+    pub link_id: i64,
+    pub kind: String,
+    pub title: String,
+    pub file_name: String,
+    pub media_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub object_path: String,
+    pub uploaded_by_name: String,
+    pub uploaded_at: Timestamp,
+    pub shared_with_adopters: bool,
+}
+
+macro_rules! document_select {
+    () => {
+        "SELECT d.id, d.link_id, d.kind, d.title, d.file_name, d.media_type, d.size_bytes, d.sha256, \
+         d.object_path, u.name AS uploaded_by_name, d.uploaded_at, d.shared_with_adopters \
+         FROM link_documents d JOIN users u ON u.id = d.uploaded_by"
+    };
+}
+
+impl Store {
+    // ---- secure documents -------------------------------------------------------------------
+
+    /// Records a document the caller has sealed and stored. The link must be in exploration
+    /// (or matched) and the person a member of staff taking part; the adopters see it only once
+    /// their worker shares it. Refused: the caller deletes the stored object.
+    pub async fn add_link_document(
+        &self,
+        who: &Who,
+        viewer: LinkViewer,
+        id: i64,
+        doc: &NewLinkDocument,
+    ) -> Result<i64, StoreError> {
+        let actor = viewer.actor;
+        let title = doc.title.trim();
+        if title.is_empty() || title.chars().count() > 200 {
+            return Err(StoreError::Invalid(vec![
+                kinlink_domain::child::Problem::new(
+                    "title",
+                    if title.is_empty() {
+                        "Enter a title for the document"
+                    } else {
+                        "The title must be 200 characters or fewer"
+                    },
+                ),
+            ]));
+        }
+        write_tx!(self, tx => { 'body: {
+            let Some(link) = lock_link!(self, tx, id) else {
+                break 'body Err(StoreError::NotFound);
+            };
+            let Some(party) = link_party(actor, viewer.household, link.facts) else {
+                audit!(self, tx, who.event("link.change_refused", "link", id, Some(link.facts.child_agency), serde_json::json!({})));
+                break 'body Err(StoreError::NotFound);
+            };
+            let exploring = link.state.is_exploring() || link.state == LinkState::Matched;
+            if let Err(denied) = may_on_link(party, LinkAct::UploadDocument { exploring }) {
+                break 'body Err(StoreError::Forbidden(denied));
+            }
+            let now = self.now();
+            let document: i64 = sqlx::query_scalar(
+                "INSERT INTO link_documents (link_id, kind, title, file_name, media_type, size_bytes, sha256, object_path, uploaded_by, uploaded_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id")
+                .bind(id).bind(doc.kind.as_str()).bind(title).bind(&doc.file_name).bind(&doc.media_type)
+                .bind(doc.size_bytes).bind(&doc.sha256).bind(&doc.object_path).bind(actor.user_id).bind(now)
+                .fetch_one(&mut *tx).await?;
+            sqlx::query("UPDATE links SET updated_at = $1 WHERE id = $2").bind(now).bind(id).execute(&mut *tx).await?;
+            notify_sides!(self, tx, id, link.facts, Some(actor.user_id), "A document has been added to a link.",
+                child: true, family: true, adopters: false);
+            audit!(self, tx, who.event("link.document_uploaded", "link", id, Some(link.facts.child_agency), serde_json::json!({
+                "document": document, "kind": doc.kind.as_str(), "size_bytes": doc.size_bytes, "sha256": doc.sha256})));
+            Ok(document)
+        }})
+    }
+
+    /// The link's documents this party may see listed (adopters: only those shared with them).
+    pub async fn link_documents(&self, seen: &SeenLink) -> Result<Vec<LinkDocument>, StoreError> {
+        let all: Vec<LinkDocument> = with_pool!(self, pool => sqlx::query_as(concat!(document_select!(),
+            " WHERE d.link_id = $1 AND d.removed_at IS NULL ORDER BY d.id"))
+            .bind(seen.link.id).fetch_all(pool).await?);
+        Ok(all
+            .into_iter()
+            .filter(|d| {
+                may_on_link(
+                    seen.party,
+                    LinkAct::ReadDocument {
+                        shared_with_adopters: d.shared_with_adopters,
+                        link_closed: false,
+                    },
+                )
+                .is_ok()
+            })
+            .collect())
+    }
+
+    /// A document for downloading, if the person may read it now: a party to the link, the
+    /// link not closed, and for adopters only what their worker shared. Every download and
+    /// every refusal is audited; someone outside the link is told it does not exist.
+    pub async fn open_link_document(
+        &self,
+        who: &Who,
+        viewer: LinkViewer,
+        id: i64,
+        document: i64,
+    ) -> Result<LinkDocument, StoreError> {
+        write_tx!(self, tx => { 'body: {
+            let found: Option<LinkDocument> = sqlx::query_as(concat!(document_select!(),
+                " WHERE d.id = $1 AND d.link_id = $2 AND d.removed_at IS NULL"))
+                .bind(document).bind(id).fetch_optional(&mut *tx).await?;
+            let Some(link) = lock_link!(self, tx, id) else {
+                break 'body Err(StoreError::NotFound);
+            };
+            let agency = Some(link.facts.child_agency);
+            let party = link_party(viewer.actor, viewer.household, link.facts);
+            let (Some(party), Some(doc)) = (party, found) else {
+                audit!(self, tx, who.event("link.document_refused", "link", id, agency, serde_json::json!({"document": document})));
+                break 'body Err(StoreError::NotFound);
+            };
+            let act = LinkAct::ReadDocument {
+                shared_with_adopters: doc.shared_with_adopters,
+                link_closed: matches!(link.state, LinkState::Closed(..)),
+            };
+            if let Err(denied) = may_on_link(party, act) {
+                audit!(self, tx, who.event("link.document_refused", "link", id, agency,
+                    serde_json::json!({"document": document, "rule": denied.code()})));
+                // An adopter is not told that an unshared document exists.
+                break 'body Err(if denied == kinlink_domain::policy::Denied::NotShared {
+                    StoreError::NotFound
+                } else {
+                    StoreError::Forbidden(denied)
+                });
+            }
+            audit!(self, tx, who.event("link.document_downloaded", "link", id, agency,
+                serde_json::json!({"document": document, "side": party.side().as_str()})));
+            Ok(doc)
+        }})
+    }
+
+    /// The adopters' worker lets the adopters read a document, or stops them.
+    pub async fn share_link_document(
+        &self,
+        who: &Who,
+        viewer: LinkViewer,
+        id: i64,
+        document: i64,
+        shared: bool,
+    ) -> Result<(), StoreError> {
+        let actor = viewer.actor;
+        write_tx!(self, tx => { 'body: {
+            let Some(link) = lock_link!(self, tx, id) else {
+                break 'body Err(StoreError::NotFound);
+            };
+            let Some(party) = link_party(actor, viewer.household, link.facts) else {
+                audit!(self, tx, who.event("link.change_refused", "link", id, Some(link.facts.child_agency), serde_json::json!({})));
+                break 'body Err(StoreError::NotFound);
+            };
+            if let Err(denied) = may_on_link(party, LinkAct::ShareDocument) {
+                break 'body Err(StoreError::Forbidden(denied));
+            }
+            let done = sqlx::query("UPDATE link_documents SET shared_with_adopters = $1 WHERE id = $2 AND link_id = $3 AND removed_at IS NULL")
+                .bind(shared).bind(document).bind(id).execute(&mut *tx).await?;
+            if done.rows_affected() == 0 {
+                break 'body Err(StoreError::NotFound);
+            }
+            if shared {
+                notify_sides!(self, tx, id, link.facts, Some(actor.user_id), "Your social worker has shared a document with you in a link.",
+                    child: false, family: true, adopters: true);
+            }
+            audit!(self, tx, who.event(if shared { "link.document_shared" } else { "link.document_unshared" }, "link", id,
+                Some(link.facts.child_agency), serde_json::json!({"document": document})));
+            Ok(())
+        }})
     }
 }

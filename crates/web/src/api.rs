@@ -42,6 +42,19 @@ pub fn router() -> Router<AppState> {
             get(crate::api_households::search).post(crate::api_households::create),
         )
         .route(
+            "/links",
+            get(crate::api_links::list).post(crate::api_links::create),
+        )
+        .route("/links/{id}", get(crate::api_links::show))
+        .route(
+            "/links/{id}/events",
+            axum::routing::post(crate::api_links::change),
+        )
+        .route(
+            "/links/{id}/messages",
+            axum::routing::post(crate::api_links::message),
+        )
+        .route(
             "/households/{id}",
             get(crate::api_households::show).put(crate::api_households::update),
         )
@@ -151,6 +164,14 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound => ApiError::NotFound,
             StoreError::Invalid(problems) => ApiError::Invalid(problems),
             StoreError::Rule(rule) => ApiError::Rule(rule.code(), rule.to_string()),
+            StoreError::Forbidden(denied) => ApiError::Forbidden(denied),
+            StoreError::Link(refusal) => {
+                let code = refusal.code();
+                // The same words the pages use, naming any open links that hold the places.
+                let message = crate::pages::refusal_message(StoreError::Link(refusal))
+                    .unwrap_or_else(|_| code.to_owned());
+                ApiError::Rule(code, message)
+            }
             StoreError::NotEditable(status) => ApiError::Rule(
                 "not_editable",
                 format!("only a draft can be changed; this profile is {status}"),

@@ -7,6 +7,7 @@
 mod api;
 mod api_children;
 mod api_households;
+mod api_links;
 mod assets;
 mod auth;
 mod config;
@@ -34,6 +35,15 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<WebConfig>,
     pub metrics: Arc<Metrics>,
+    /// Where links' documents are sealed and kept; without it, uploads are refused.
+    pub documents: Option<Arc<Documents>>,
+}
+
+/// Links' secure documents: the encrypted store, the virus scanner and the size limit.
+pub struct Documents {
+    pub store: kinlink_documents::DocumentStore,
+    pub scanner: kinlink_documents::Scanner,
+    pub limits: kinlink_documents::Limits,
 }
 
 impl AppState {
@@ -42,7 +52,13 @@ impl AppState {
             store,
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
+            documents: None,
         }
+    }
+
+    pub fn with_documents(mut self, documents: Documents) -> Self {
+        self.documents = Some(Arc::new(documents));
+        self
     }
 }
 
@@ -190,6 +206,16 @@ pub fn router(state: AppState) -> Router {
         .route("/links/{id}/change", post(pages::links::change))
         .route("/links/{id}/messages", post(pages::links::message))
         .route("/links/{id}/assign", post(pages::links::assign))
+        .route(
+            "/links/{id}/documents",
+            post(pages::links::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(DOCUMENT_BODY_BYTES)),
+        )
+        .route("/links/{id}/documents/{doc}", get(pages::links::download))
+        .route(
+            "/links/{id}/documents/{doc}/share",
+            post(pages::links::share),
+        )
         .route("/notifications", get(pages::links::notifications))
         .route("/search/children", get(pages::search::search))
         .route("/search/children/save", post(pages::search::save))
@@ -239,12 +265,17 @@ pub fn layered(routes: Router<AppState>, state: AppState) -> Router {
 /// The largest photo upload accepted: the photo limit plus room for the form around it.
 pub const PHOTO_BODY_BYTES: usize = 10 * 1024 * 1024 + 64 * 1024;
 
+/// The largest document upload accepted: the document limit plus room for the form around it.
+pub const DOCUMENT_BODY_BYTES: usize = 20 * 1024 * 1024 + 64 * 1024;
+
 /// The routes that change something, with a sample path, for tests that try each one.
 pub const STATE_CHANGING_ROUTES: &[&str] = &[
     "/links",
     "/links/1/change",
     "/links/1/messages",
     "/links/1/assign",
+    "/links/1/documents",
+    "/links/1/documents/1/share",
     "/sign-in",
     "/sign-in/code",
     "/sign-out",
@@ -287,6 +318,7 @@ pub const PAGES: &[&str] = &[
     "/links",
     "/links/new",
     "/links/1",
+    "/links/1/documents/1",
     "/notifications",
     "/account",
     "/account/password",

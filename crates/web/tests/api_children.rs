@@ -60,6 +60,7 @@ async fn call(
 
 const WORKER: &str = "social.worker@northshire.example";
 const MANAGER: &str = "team.manager@northshire.example";
+const FINDER: &str = "family.finder@northshire.example";
 
 fn new_profile(text: &str) -> Value {
     json!({
@@ -466,4 +467,208 @@ async fn families_are_written_agreed_and_searched_through_the_api() {
             .all(|h| h["id"] != id),
         "awaiting agreement: not in a search"
     );
+}
+
+/// A published profile made through the API: written by the worker, signed off by the manager.
+async fn published(app: &App, token: &str, alias: &str) -> i64 {
+    let mut profile = new_profile("A cheerful child who loves music.");
+    profile["alias"] = json!(alias);
+    profile["school"] = json!("");
+    let (status, body) = call(
+        app,
+        token,
+        Some(WORKER),
+        Method::POST,
+        "/api/v1/children",
+        Some(profile),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = body["id"].as_i64().unwrap();
+    for (who, event) in [(WORKER, "submit"), (MANAGER, "sign_off")] {
+        let (status, body) = call(
+            app,
+            token,
+            Some(who),
+            Method::POST,
+            &format!("/api/v1/children/{id}/status"),
+            Some(json!({"event": event})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    id
+}
+
+#[tokio::test]
+async fn a_case_system_asks_for_a_link_and_is_told_which_links_hold_the_places() {
+    use kinlink_domain::policy::{Action, Permit};
+    let app = App::sqlite().await;
+    let token = token(&app).await;
+    let first = published(&app, &token, "Ellie").await;
+    let second = published(&app, &token, "Noor").await;
+    // Southvale's demo family, made active; the register allows one open link per family.
+    let household = app
+        .user("adopter@southvale.example")
+        .await
+        .household_id
+        .unwrap();
+    app.store
+        .import_household(
+            &Permit::for_operator(Action::EditHousehold {
+                agency: app.south.id,
+            }),
+            &kinlink_store::Who::operator(),
+            &kinlink_store::HouseholdImport {
+                existing: Some(household),
+                details: &kinlink_domain::household::HouseholdDetails {
+                    applicants: vec!["Robin Ashdown".into(), "Kit Ashdown".into()],
+                    approved_on: None,
+                    children_min: 1,
+                    children_max: 2,
+                    age_min_years: 0,
+                    age_max_years: 10,
+                    gender: None,
+                    needs: vec![],
+                    contact: kinlink_domain::child::Contact::default(),
+                    identity: String::new(),
+                    languages: vec!["English".into()],
+                    children_at_home: 0,
+                    children_at_home_notes: String::new(),
+                    pets: String::new(),
+                    area: "Kent".into(),
+                    text: "We are a calm and playful family.".into(),
+                    consent_to_referral: true,
+                },
+                status: kinlink_domain::profile::HouseholdStatus::Active,
+                active_since: Some(app.store.now()),
+                worker_id: None,
+            },
+        )
+        .await
+        .unwrap();
+    let mut settings = app.store.register_settings().await.unwrap();
+    settings.max_open_links_per_household = 1;
+    app.store
+        .update_register_settings(
+            &Permit::for_operator(Action::ManageRegisterSettings),
+            &kinlink_store::Who::operator(),
+            &settings,
+        )
+        .await
+        .unwrap();
+
+    let ask = |child: i64, confirmed: bool| json!({"child_profile": child, "household": household, "side": "child", "note": "Their approval fits well.", "genuine_placement_option": confirmed});
+    let (status, body) = call(
+        &app,
+        &token,
+        Some(FINDER),
+        Method::POST,
+        "/api/v1/links",
+        Some(ask(first, false)),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("not_confirmed"))
+    );
+    let (status, body) = call(
+        &app,
+        &token,
+        Some(FINDER),
+        Method::POST,
+        "/api/v1/links",
+        Some(ask(first, true)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let link = body["id"].as_i64().unwrap();
+
+    let (status, body) = call(
+        &app,
+        &token,
+        Some(FINDER),
+        Method::GET,
+        &format!("/api/v1/links/{link}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["state"], "interest_expressed");
+    assert_eq!(body["waiting_on"], "family");
+    assert_eq!(body["child_profile"]["children"], "Ellie");
+    assert_eq!(body["history"][0]["event"], "request");
+
+    // The family's one place is taken: the refusal names the link that holds it.
+    let (status, body) = call(
+        &app,
+        &token,
+        Some(FINDER),
+        Method::POST,
+        "/api/v1/links",
+        Some(ask(second, true)),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("household_link_limit"))
+    );
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("Ellie with Robin and Kit Ashdown"),
+        "{body}"
+    );
+
+    // The child's side cannot answer its own request; closing needs feedback.
+    let events = format!("/api/v1/links/{link}/events");
+    let change = |event: Value| {
+        call(
+            &app,
+            &token,
+            Some(WORKER),
+            Method::POST,
+            &events,
+            Some(event),
+        )
+    };
+    let (status, body) = change(json!({"event": "explore"})).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("not_your_turn"))
+    );
+    let (status, body) = change(json!({"event": "close", "reason": "location"})).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("feedback_missing"))
+    );
+    let (status, body) =
+        change(json!({"event": "close", "reason": "teleport", "feedback": "x"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, body) = call(
+        &app,
+        &token,
+        Some(WORKER),
+        Method::POST,
+        &format!("/api/v1/links/{link}/messages"),
+        Some(json!({"body": "We will call the family's worker.", "to_adopters": false})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = change(json!({"event": "close", "reason": "child_plan_changed", "feedback": "Ellie's plan is changing; sorry."})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["state"], "closed");
+
+    // Someone who takes no part in the link is told it does not exist.
+    let (status, _) = call(
+        &app,
+        &token,
+        Some("business.support@northshire.example"),
+        Method::GET,
+        &format!("/api/v1/links/{link}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

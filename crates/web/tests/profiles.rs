@@ -1826,6 +1826,65 @@ async fn a_family_finder_asks_the_family_answers_and_the_childs_worker_closes_wi
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
 
+    // The family's worker adds their Prospective Adopter's Report: a real PDF, encrypted at rest.
+    let pdf: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n% PAR-MARKER Robin and Kit Ashdown, approved 2026\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+    let res = upload_document(
+        &mut family_worker,
+        link,
+        b"MZ\x90\x00 not a report",
+        "report.pdf",
+    )
+    .await;
+    assert_eq!(
+        res.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "judged by content, not by name"
+    );
+    assert!(
+        res.body.contains("The file must be a PDF"),
+        "{}",
+        summary(&res)
+    );
+    let res = upload_document(&mut family_worker, link, pdf, "par.pdf").await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    // On disk, only sealed bytes.
+    let stored: Vec<Vec<u8>> = walk(&app.documents);
+    assert_eq!(stored.len(), 1);
+    assert!(
+        !stored[0].windows(10).any(|w| w == b"PAR-MARKER"),
+        "the stored bytes are not the document"
+    );
+    let page = family_worker.get(&format!("/links/{link}")).await;
+    let doc = number_after(&page.body, &format!("/links/{link}/documents/"));
+
+    // Not shared yet: the adopter is told it does not exist; then their worker shares it.
+    let mut adopter = signed_in(&app, ADOPTER).await;
+    assert_eq!(
+        adopter
+            .get_bytes(&format!("/links/{link}/documents/{doc}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let res = family_worker
+        .post(
+            &format!("/links/{link}/documents/{doc}/share"),
+            &[("shared", "yes")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let got = adopter
+        .get_bytes(&format!("/links/{link}/documents/{doc}"))
+        .await;
+    assert_eq!(got.status, StatusCode::OK);
+    assert_eq!(
+        got.body,
+        pdf.to_vec(),
+        "the adopter reads the very document"
+    );
+    assert_eq!(got.content_type(), "application/pdf");
+    assert_eq!(app.last_audit_action().await, "link.document_downloaded");
+
     // The child's worker closes it: a reason and feedback are needed.
     let mut child_worker = signed_in(&app, WORKER).await;
     let res = child_worker
@@ -1854,8 +1913,14 @@ async fn a_family_finder_asks_the_family_answers_and_the_childs_worker_closes_wi
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
 
-    // The adopter reads the feedback and the message shared with them.
-    let mut adopter = signed_in(&app, ADOPTER).await;
+    // The adopter reads the feedback and the message shared with them; the document is gone.
+    assert_eq!(
+        adopter
+            .get_bytes(&format!("/links/{link}/documents/{doc}"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
     let page = adopter.get(&format!("/links/{link}")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("This link has closed: withdrawn"));
@@ -1869,4 +1934,50 @@ async fn a_family_finder_asks_the_family_answers_and_the_childs_worker_closes_wi
         StatusCode::NOT_FOUND
     );
     assert_eq!(app.last_audit_action().await, "link.view_refused");
+}
+
+/// Uploads a Prospective Adopter's Report to a link through its page's form.
+async fn upload_document(
+    b: &mut Browser<'_>,
+    link: i64,
+    bytes: &[u8],
+    file_name: &str,
+) -> Response {
+    b.get(&format!("/links/{link}")).await;
+    let token = b.csrf.clone().unwrap();
+    b.post_multipart(
+        &format!("/links/{link}/documents?csrf_token={token}"),
+        &[
+            Part {
+                name: "kind",
+                file: None,
+                bytes: b"prospective_adopters_report",
+            },
+            Part {
+                name: "title",
+                file: None,
+                bytes: b"Prospective Adopter's Report",
+            },
+            Part {
+                name: "document",
+                file: Some((file_name, "application/pdf")),
+                bytes,
+            },
+        ],
+    )
+    .await
+}
+
+/// Every file's bytes under a folder.
+fn walk(dir: &std::path::Path) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(std::fs::read(&path).unwrap());
+        }
+    }
+    out
 }

@@ -24,7 +24,20 @@ use tower::ServiceExt;
 pub const PASSWORD: &str = "kinlink-demo-2026";
 pub const START: i64 = 1_795_454_040; // 23 November 2026, 17:14 UTC
 
+/// A folder of its own for each test app's sealed documents.
+fn documents_folder() -> std::path::PathBuf {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("documents-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 pub struct App {
+    /// Where this app's sealed documents are written.
+    pub documents: std::path::PathBuf,
     pub router: Router,
     pub store: Store,
     pub clock: Arc<ManualClock>,
@@ -182,9 +195,20 @@ impl App {
             });
             store.create_user(&permit, &op, &new).await.unwrap();
         }
-        let router = kinlink_web::router(AppState::new(store.clone(), config));
+        let documents = documents_folder();
+        let state = AppState::new(store.clone(), config).with_documents(kinlink_web::Documents {
+            store: kinlink_documents::DocumentStore::local(
+                &documents,
+                kinlink_documents::MasterKey::generate().unwrap(),
+            )
+            .unwrap(),
+            scanner: kinlink_documents::Scanner::None,
+            limits: kinlink_documents::Limits::default(),
+        });
+        let router = kinlink_web::router(state);
         App {
             router,
+            documents,
             store,
             clock,
             north,

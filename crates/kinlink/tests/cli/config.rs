@@ -44,6 +44,21 @@ async fn a_listen_address_that_is_not_one_is_refused_before_the_database_is_touc
 }
 
 #[tokio::test]
+async fn postgres_without_a_documents_key_is_refused_naming_the_setting() {
+    // Port 1: nothing listens there, and nothing should be tried before the key is checked.
+    let site = Deployment::sqlite();
+    let mut cmd = site.command(&[
+        "--database-url",
+        "postgres://nobody@127.0.0.1:1/kinlink",
+        "serve",
+    ]);
+    cmd.env("KINLINK_AUDIT_KEY", "an audit key for this test");
+    let out = run(cmd).await;
+    let line = out.single_error();
+    assert!(line.contains("KINLINK_DOCUMENTS_KEY"), "{out}");
+}
+
+#[tokio::test]
 async fn postgres_without_an_audit_key_is_refused_naming_the_setting() {
     // Port 1: nothing listens there, and nothing should be tried before the key is checked.
     let site = Deployment::sqlite();

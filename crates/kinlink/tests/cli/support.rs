@@ -126,6 +126,11 @@ impl Deployment {
         }
         if let Some(key) = &self.audit_key {
             cmd.env("KINLINK_AUDIT_KEY", key);
+            // Instances sharing a PostgreSQL database share the documents' key too.
+            cmd.env(
+                "KINLINK_DOCUMENTS_KEY",
+                "Vpvj1eBt7WiqzW2hEiDpejWaooqUSBhPuAwjCT4sGas=",
+            );
         }
         cmd.args(args)
             .stdin(Stdio::null())

@@ -13,7 +13,8 @@ use kinlink_domain::policy::{Action, Viewer, authorize};
 use kinlink_domain::profile::{CivilDate, HouseholdEvent, HouseholdStatus};
 use kinlink_store::testing::TestDb;
 use kinlink_store::{
-    Agency, LinkChange, LinkRefusal, LinkSource, LinkViewer, NewLink, Store, StoreError, User,
+    Agency, LinkChange, LinkRefusal, LinkSource, LinkViewer, NewLink, NewLinkDocument, Store,
+    StoreError, User,
 };
 
 on_both_backends!(
@@ -24,6 +25,7 @@ on_both_backends!(
     a_child_has_a_limited_number_of_links_in_exploration,
     a_link_nobody_answers_is_reminded_escalated_and_expired,
     adopters_read_only_what_is_shared_with_them,
+    who_may_download_a_document,
 );
 
 /// Two agencies: Cumbria has children, Kent has families.
@@ -797,4 +799,171 @@ async fn adopters_read_only_what_is_shared_with_them(db: &TestDb) {
         )
         .await;
     assert!(matches!(sneaky, Err(StoreError::NotFound)));
+}
+
+fn report(title: &str) -> NewLinkDocument {
+    NewLinkDocument {
+        kind: kinlink_domain::link::DocumentKind::ChildPermanenceReport,
+        title: title.into(),
+        file_name: "cpr.pdf".into(),
+        media_type: "application/pdf".into(),
+        size_bytes: 1234,
+        sha256: "ab".repeat(32),
+        object_path: format!("links/test/{title}"),
+    }
+}
+
+/// The document access matrix: each kind of person, a shared and an unshared document, while
+/// the link is open and after it closes. Outsiders are told nothing exists; every download and
+/// refusal is audited.
+async fn who_may_download_a_document(db: &TestDb) {
+    let w = world(db, 1).await;
+    let (household, adopter) = family(&w, "robin@example.org").await;
+    let (_, other_adopter) = family(&w, "sam@example.org").await;
+    let elsewhere = agency(&w.store, "Devon Council").await;
+    let stranger = staff(&w.store, &elsewhere, "sw@devon.example", Role::SocialWorker).await;
+    let link = request(&w, &w.finder, w.children[0], household, Side::Child)
+        .await
+        .unwrap();
+
+    // Not before the link is explored.
+    let early = w
+        .store
+        .add_link_document(
+            &person(&w.finder),
+            looking(&w.finder),
+            link,
+            &report("early"),
+        )
+        .await;
+    assert!(matches!(early, Err(StoreError::Forbidden(_))), "{early:?}");
+    change(&w, &w.family_worker, link, step(LinkEvent::Explore))
+        .await
+        .unwrap();
+    // Adopters share through their worker; they do not upload.
+    let by_adopter = w
+        .store
+        .add_link_document(&person(&adopter), looking(&adopter), link, &report("mine"))
+        .await;
+    assert!(matches!(by_adopter, Err(StoreError::Forbidden(_))));
+
+    let (shared, _) = audited(
+        &w.store,
+        "link.document_uploaded",
+        w.store.add_link_document(
+            &person(&w.finder),
+            looking(&w.finder),
+            link,
+            &report("shared"),
+        ),
+    )
+    .await;
+    let unshared = w
+        .store
+        .add_link_document(
+            &person(&w.child_worker),
+            looking(&w.child_worker),
+            link,
+            &report("unshared"),
+        )
+        .await
+        .unwrap();
+    // Only the adopters' worker shares with the adopters.
+    let by_child_side = w
+        .store
+        .share_link_document(
+            &person(&w.child_worker),
+            looking(&w.child_worker),
+            link,
+            shared,
+            true,
+        )
+        .await;
+    assert!(matches!(by_child_side, Err(StoreError::Forbidden(_))));
+    audited(
+        &w.store,
+        "link.document_shared",
+        w.store.share_link_document(
+            &person(&w.family_worker),
+            looking(&w.family_worker),
+            link,
+            shared,
+            true,
+        ),
+    )
+    .await;
+
+    // (who, shared while open, unshared while open, shared once closed)
+    let table: [(&User, bool, bool); 6] = [
+        (&w.finder, true, true),
+        (&w.child_worker, true, true),
+        (&w.family_worker, true, true),
+        (&adopter, true, false),
+        (&other_adopter, false, false),
+        (&stranger, false, false),
+    ];
+    let may = |u: &User, doc: i64| {
+        let store = w.store.clone();
+        let (who, looking) = (person(u), looking(u));
+        async move { store.open_link_document(&who, looking, link, doc).await }
+    };
+    for (user, reads_shared, reads_unshared) in table {
+        for (doc, expected) in [(shared, reads_shared), (unshared, reads_unshared)] {
+            let action = if expected {
+                "link.document_downloaded"
+            } else {
+                "link.document_refused"
+            };
+            let (result, entry) =
+                audited(&w.store, action, async { Ok(may(user, doc).await) }).await;
+            assert_eq!(
+                result.is_ok(),
+                expected,
+                "{} / document {doc}: {result:?}",
+                user.email
+            );
+            assert_eq!(entry.event.actor_user_id, Some(user.id));
+            if !expected {
+                assert!(
+                    matches!(result, Err(StoreError::NotFound)),
+                    "nobody learns that a hidden document exists"
+                );
+            }
+        }
+    }
+    // The adopters see only the shared document listed.
+    let seen = w
+        .store
+        .link(looking(&adopter), &person(&adopter), link)
+        .await
+        .unwrap();
+    let listed: Vec<i64> = w
+        .store
+        .link_documents(&seen)
+        .await
+        .unwrap()
+        .iter()
+        .map(|d| d.id)
+        .collect();
+    assert_eq!(listed, [shared]);
+
+    // Once the link closes, nobody downloads anything.
+    change(
+        &w,
+        &w.child_worker,
+        link,
+        close(CloseReason::ChildPlanChanged, "Her plan has changed."),
+    )
+    .await
+    .unwrap();
+    for (user, _, _) in table {
+        let result = may(user, shared).await;
+        assert!(
+            result.is_err(),
+            "{} read a closed link's document",
+            user.email
+        );
+    }
+    let closed = may(&w.finder, shared).await.unwrap_err();
+    assert!(matches!(closed, StoreError::Forbidden(_)), "{closed:?}");
 }

@@ -11,13 +11,17 @@ use crate::pages::children::{viewer, viewer_household};
 use crate::view::{Choice, Chrome, FormErrors};
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
-use axum::response::Response;
-use kinlink_domain::link::{CloseReason, FitLine, LinkEvent, LinkState, Side, fit_summary};
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use kinlink_domain::link::{
+    CloseReason, DocumentKind, FitLine, LinkEvent, LinkState, Side, fit_summary,
+};
 use kinlink_domain::policy::{LinkAct, may_on_link};
 use kinlink_domain::profile::{CivilDate, HouseholdStatus};
 use kinlink_store::{
-    LinkChange, LinkHistoryEntry, LinkSource, LinkViewer, NewLink, SeenLink, StoreError,
+    LinkChange, LinkHistoryEntry, LinkSource, LinkViewer, NewLink, NewLinkDocument, SeenLink,
+    StoreError,
 };
 use serde::Deserialize;
 
@@ -282,6 +286,30 @@ pub struct LinkPage {
     staff: bool,
     can_message: bool,
     people: Vec<Choice>,
+    documents: Vec<DocumentView>,
+    can_upload: bool,
+    can_share: bool,
+    documents_open: bool,
+    kinds: Vec<Choice>,
+}
+
+pub struct DocumentView {
+    pub id: i64,
+    pub title: String,
+    pub kind: &'static str,
+    pub by: String,
+    pub when: String,
+    pub size: String,
+    pub shared: bool,
+}
+
+/// "1.2 MB" or "340 KB".
+fn size_text(bytes: i64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+    } else {
+        format!("{} KB", (bytes + 1023) / 1024)
+    }
 }
 
 fn step_label(event: LinkEvent, side: Side) -> &'static str {
@@ -350,8 +378,24 @@ async fn link_page(
             to_adopters: m.to_adopters,
         })
         .collect();
+    let documents = state
+        .store
+        .link_documents(&seen)
+        .await?
+        .into_iter()
+        .map(|d| DocumentView {
+            id: d.id,
+            title: d.title,
+            kind: DocumentKind::parse(&d.kind).map_or("Report", DocumentKind::label),
+            by: d.uploaded_by_name,
+            when: uk_time(d.uploaded_at),
+            size: size_text(d.size_bytes),
+            shared: d.shared_with_adopters,
+        })
+        .collect();
     let l = seen.link;
     let party = seen.party;
+    let exploring = l.state.is_exploring() || l.state == LinkState::Matched;
     let side = party.side();
     let steps = LinkEvent::offered(l.state, l.started_by, side)
         .into_iter()
@@ -403,6 +447,15 @@ async fn link_page(
         staff: party.is_staff(),
         can_message: !matches!(l.state, LinkState::Closed(..)),
         people,
+        documents,
+        can_upload: exploring && may_on_link(party, LinkAct::UploadDocument { exploring }).is_ok(),
+        can_share: may_on_link(party, LinkAct::ShareDocument).is_ok()
+            && !matches!(l.state, LinkState::Closed(..)),
+        documents_open: !matches!(l.state, LinkState::Closed(..)),
+        kinds: DocumentKind::ALL
+            .iter()
+            .map(|k| Choice::new(k.as_str(), k.label()))
+            .collect(),
         l,
     })
 }
@@ -423,6 +476,9 @@ pub async fn show(
             "requested" => "Your request has been sent. The other side has been told.",
             "message" => "Your message has been sent.",
             "assigned" => "The link has a new person following it up.",
+            "document" => "The document has been added, encrypted. The other side has been told.",
+            "shared" => "The adopters can now read the document.",
+            "unshared" => "The adopters can no longer read the document.",
             _ => "The link has been updated. Everyone taking part has been told.",
         }
         .to_owned()
@@ -615,4 +671,198 @@ pub async fn notifications(
             })
             .collect(),
     })
+}
+
+// ---- secure documents ---------------------------------------------------------------------
+
+/// Uploads a document: checked by content and size, scanned when a scanner is set up, sealed
+/// and stored, then recorded; if the record is refused (the link closed meanwhile), the sealed
+/// object is deleted again.
+pub async fn upload(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<i64>,
+    mut multipart: Multipart,
+) -> Result<Response, WebError> {
+    // Only people taking part in the link get further (others: not found, audited).
+    state.store.link(looking(&s), &s.who(), id).await?;
+    let mut bytes = Vec::new();
+    let mut file_name = String::new();
+    let mut title = String::new();
+    let mut kind = String::new();
+    while let Ok(Some(field)) = multipart.next_field().await {
+        match field.name() {
+            Some("document") => {
+                file_name = field.file_name().unwrap_or_default().to_owned();
+                bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|_| WebError::PayloadTooLarge)?
+                    .to_vec();
+            }
+            Some("title") => title = field.text().await.unwrap_or_default(),
+            Some("kind") => kind = field.text().await.unwrap_or_default(),
+            _ => {}
+        }
+    }
+    let mut errors = FormErrors::default();
+    let kind = DocumentKind::parse(&kind);
+    if kind.is_none() {
+        errors.add("kind", "Choose what kind of document this is");
+    }
+    if title.trim().is_empty() {
+        errors.add("title", "Enter a title for the document");
+    }
+    let Some(documents) = state.documents.clone() else {
+        errors.add(
+            "document",
+            "Secure documents are not set up on this server: ask your administrator",
+        );
+        return refused_with(&state, &s, id, errors).await;
+    };
+    let inspected =
+        kinlink_documents::inspect(&bytes, documents.limits).map_err(|refused| refused.to_string());
+    let media_type = match inspected {
+        Ok(kind) => kind.mime(),
+        Err(message) => {
+            errors.add(
+                "document",
+                if bytes.is_empty() {
+                    "Choose a file to upload".to_owned()
+                } else {
+                    message
+                },
+            );
+            return refused_with(&state, &s, id, errors).await;
+        }
+    };
+    if let Err(refused) = documents.scanner.check(&bytes).await {
+        tracing::warn!(link = id, error = %refused, "a document upload was refused by the scanner");
+        errors.add("document", refused.to_string());
+        return refused_with(&state, &s, id, errors).await;
+    }
+    let (Some(kind), false) = (kind, errors.get("title").is_some()) else {
+        return refused_with(&state, &s, id, errors).await;
+    };
+    let path = format!("links/{id}/{}", crate::auth::random_token()?);
+    let stored = documents
+        .store
+        .put(&path, &bytes)
+        .await
+        .map_err(|e| WebError::Internal(format!("storing a document: {e}")))?;
+    let new = NewLinkDocument {
+        kind,
+        title,
+        file_name: clean_file_name(&file_name),
+        media_type: media_type.to_owned(),
+        size_bytes: i64::try_from(stored.size).unwrap_or(i64::MAX),
+        sha256: stored.sha256,
+        object_path: stored.path,
+    };
+    match state
+        .store
+        .add_link_document(&s.who(), looking(&s), id, &new)
+        .await
+    {
+        Ok(_) => Ok(done(&format!("/links/{id}?done=document#documents"))),
+        Err(err) => {
+            if let Err(e) = documents.store.delete(&new.object_path).await {
+                tracing::warn!(error = %e, path = %new.object_path, "a refused document could not be deleted");
+            }
+            refused(&state, &s, id, "document", err).await
+        }
+    }
+}
+
+async fn refused_with(
+    state: &AppState,
+    s: &SignedIn,
+    id: i64,
+    errors: FormErrors,
+) -> Result<Response, WebError> {
+    Ok(unprocessable(page(
+        &link_page(state, s, id, errors, None).await?,
+    )?))
+}
+
+/// A file name safe to put in a header: letters, digits, dots, dashes and underscores only.
+fn clean_file_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let clean: String = base
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(100)
+        .collect();
+    if clean.trim_matches(['.', '_']).is_empty() {
+        "document".into()
+    } else {
+        clean
+    }
+}
+
+/// Downloads a document, if the person may read it now; audited either way.
+pub async fn download(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path((id, doc)): Path<(i64, i64)>,
+) -> Result<Response, WebError> {
+    let document = state
+        .store
+        .open_link_document(&s.who(), looking(&s), id, doc)
+        .await?;
+    let documents = state.documents.clone().ok_or(WebError::NotFound)?;
+    let bytes = documents
+        .store
+        .get(&document.object_path)
+        .await
+        .map_err(|e| WebError::Internal(format!("reading document {doc}: {e}")))?;
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        clean_file_name(&document.file_name)
+    );
+    let mut res = bytes.into_response();
+    let headers = res.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&document.media_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(res)
+}
+
+#[derive(Deserialize)]
+pub struct ShareForm {
+    #[serde(default)]
+    shared: String,
+}
+
+/// The adopters' worker shares a document with the adopters, or stops sharing it.
+pub async fn share(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path((id, doc)): Path<(i64, i64)>,
+    Form(f): Form<ShareForm>,
+) -> Result<Response, WebError> {
+    let shared = f.shared == "yes";
+    match state
+        .store
+        .share_link_document(&s.who(), looking(&s), id, doc, shared)
+        .await
+    {
+        Ok(()) => Ok(done(&format!(
+            "/links/{id}?done={}#documents",
+            if shared { "shared" } else { "unshared" }
+        ))),
+        Err(err) => refused(&state, &s, id, "document", err).await,
+    }
 }
