@@ -411,7 +411,7 @@ impl Store {
         write_tx!(self, tx => {
             let agency: Agency = sqlx::query_as(
                 "INSERT INTO agencies (name, kind, region, mfa_required, created_at) VALUES ($1, $2, $3, $4, $5) \
-                 RETURNING id, name, kind, region, mfa_required, link_follow_up, household_text_min_words, created_at",
+                 RETURNING id, name, kind, region, mfa_required, link_follow_up, link_follow_up_user_id, household_text_min_words, created_at",
             )
             .bind(&new.name)
             .bind(new.kind.as_str())
@@ -429,13 +429,13 @@ impl Store {
 
     pub async fn agencies(&self) -> Result<Vec<Agency>, StoreError> {
         Ok(with_pool!(self, pool => sqlx::query_as(
-            "SELECT id, name, kind, region, mfa_required, link_follow_up, household_text_min_words, created_at FROM agencies ORDER BY name")
+            "SELECT id, name, kind, region, mfa_required, link_follow_up, link_follow_up_user_id, household_text_min_words, created_at FROM agencies ORDER BY name")
             .fetch_all(pool).await?))
     }
 
     pub async fn agency(&self, id: i64) -> Result<Agency, StoreError> {
         with_pool!(self, pool => sqlx::query_as(
-            "SELECT id, name, kind, region, mfa_required, link_follow_up, household_text_min_words, created_at FROM agencies WHERE id = $1")
+            "SELECT id, name, kind, region, mfa_required, link_follow_up, link_follow_up_user_id, household_text_min_words, created_at FROM agencies WHERE id = $1")
             .bind(id).fetch_optional(pool).await?)
             .ok_or(StoreError::NotFound)
     }
@@ -448,19 +448,36 @@ impl Store {
         settings: &AgencySettings,
     ) -> Result<(), StoreError> {
         require(permit.action() == Action::ManageAgencySettings { agency: id })?;
+        // Only with "a named person": someone of the agency who may follow links up.
+        let named = match settings.link_follow_up {
+            LinkFollowUp::NamedPerson => settings.link_follow_up_user,
+            _ => None,
+        };
+        if settings.link_follow_up == LinkFollowUp::NamedPerson {
+            let people = self.link_follow_up_people(id).await?;
+            if !named.is_some_and(|n| people.iter().any(|(p, _)| *p == n)) {
+                return Err(StoreError::Invalid(vec![
+                    kinlink_domain::child::Problem::new(
+                        "link_follow_up_user",
+                        "Choose the person who follows up links: a social worker, family finder or team manager of the agency",
+                    ),
+                ]));
+            }
+        }
         write_tx!(self, tx => {
-            let done = sqlx::query("UPDATE agencies SET mfa_required = $1, link_follow_up = $2, household_text_min_words = $3 WHERE id = $4")
+            let done = sqlx::query("UPDATE agencies SET mfa_required = $1, link_follow_up = $2, household_text_min_words = $3, link_follow_up_user_id = $5 WHERE id = $4")
                 .bind(settings.mfa_required)
                 .bind(settings.link_follow_up.as_str())
                 .bind(settings.household_text_min_words)
                 .bind(id)
+                .bind(named)
                 .execute(&mut *tx)
                 .await?;
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound);
             }
             audit!(self, tx, who.event("agency.settings_changed", "agency", id, Some(id),
-                serde_json::json!({"mfa_required": settings.mfa_required, "link_follow_up": settings.link_follow_up.as_str(),
+                serde_json::json!({"mfa_required": settings.mfa_required, "link_follow_up": settings.link_follow_up.as_str(), "link_follow_up_user": named,
                     "household_text_min_words": settings.household_text_min_words})));
         });
         Ok(())

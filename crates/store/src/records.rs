@@ -26,6 +26,8 @@ pub struct Agency {
     pub mfa_required: bool,
     #[sqlx(try_from = "String")]
     pub link_follow_up: LinkFollowUp,
+    /// The named person who follows links up, when `link_follow_up` is `NamedPerson`.
+    pub link_follow_up_user_id: Option<i64>,
     /// The fewest words an approved household's profile text may have (0: no minimum).
     pub household_text_min_words: i64,
     pub created_at: Timestamp,
@@ -88,6 +90,8 @@ pub struct UnknownValue(pub String);
 pub struct AgencySettings {
     pub mfa_required: bool,
     pub link_follow_up: LinkFollowUp,
+    /// Who, when links are followed up by a named person.
+    pub link_follow_up_user: Option<i64>,
     pub household_text_min_words: i64,
 }
 

@@ -96,7 +96,44 @@ async fn agency_settings_change(db: &TestDb) {
     let other = agency(&store, "Sefton Council").await;
     clock.advance(3600);
     let permit = Permit::for_operator(Action::ManageAgencySettings { agency: wirral.id });
+    let finder = staff(
+        &store,
+        &wirral,
+        "ff@wirral.example",
+        kinlink_domain::Role::FamilyFinder,
+    )
+    .await;
+    let elsewhere = staff(
+        &store,
+        &other,
+        "ff@sefton.example",
+        kinlink_domain::Role::FamilyFinder,
+    )
+    .await;
+    let admin = staff(
+        &store,
+        &wirral,
+        "admin@wirral.example",
+        kinlink_domain::Role::AgencyAdmin,
+    )
+    .await;
+    // A named person must be someone of the agency who can follow links up.
+    for wrong in [None, Some(elsewhere.id), Some(admin.id)] {
+        let settings = AgencySettings {
+            link_follow_up_user: wrong,
+            mfa_required: true,
+            link_follow_up: LinkFollowUp::NamedPerson,
+            household_text_min_words: 0,
+        };
+        let err = refused(
+            &store,
+            store.update_agency_settings(&permit, &operator(), wirral.id, &settings),
+        )
+        .await;
+        assert!(matches!(err, StoreError::Invalid(_)), "{wrong:?}: {err:?}");
+    }
     let settings = AgencySettings {
+        link_follow_up_user: Some(finder.id),
         mfa_required: true,
         link_follow_up: LinkFollowUp::NamedPerson,
         household_text_min_words: 0,
@@ -111,11 +148,13 @@ async fn agency_settings_change(db: &TestDb) {
     assert_eq!(entry.event.agency_id, Some(wirral.id));
     assert_eq!(entry.at, T0 + 3600);
     assert_eq!(detail(&entry)["link_follow_up"], "named_person");
+    assert_eq!(detail(&entry)["link_follow_up_user"], finder.id);
     assert_eq!(detail(&entry)["mfa_required"], true);
 
     let read = store.agency(wirral.id).await.unwrap();
     assert!(read.mfa_required);
     assert_eq!(read.link_follow_up, LinkFollowUp::NamedPerson);
+    assert_eq!(read.link_follow_up_user_id, Some(finder.id));
     assert_eq!(
         read.created_at, T0,
         "settings do not touch the creation time"
@@ -129,6 +168,7 @@ async fn agency_settings_change(db: &TestDb) {
     // Every follow-up choice survives the round trip.
     for follow_up in LinkFollowUp::ALL {
         let settings = AgencySettings {
+            link_follow_up_user: Some(finder.id),
             mfa_required: false,
             link_follow_up: follow_up,
             household_text_min_words: 0,
@@ -154,8 +194,9 @@ async fn an_unknown_agency_is_not_found(db: &TestDb) {
 
     let permit = Permit::for_operator(Action::ManageAgencySettings { agency: unknown });
     let settings = AgencySettings {
+        link_follow_up_user: None,
         mfa_required: true,
-        link_follow_up: LinkFollowUp::NamedPerson,
+        link_follow_up: LinkFollowUp::FamilyFindingTeam,
         household_text_min_words: 0,
     };
     let err = refused(

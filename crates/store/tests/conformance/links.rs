@@ -26,6 +26,7 @@ on_both_backends!(
     a_link_nobody_answers_is_reminded_escalated_and_expired,
     adopters_read_only_what_is_shared_with_them,
     who_may_download_a_document,
+    the_agency_setting_decides_who_follows_up_and_managers_reassign,
 );
 
 /// Two agencies: Cumbria has children, Kent has families.
@@ -966,4 +967,106 @@ async fn who_may_download_a_document(db: &TestDb) {
     }
     let closed = may(&w.finder, shared).await.unwrap_err();
     assert!(matches!(closed, StoreError::Forbidden(_)), "{closed:?}");
+}
+
+async fn the_agency_setting_decides_who_follows_up_and_managers_reassign(db: &TestDb) {
+    let w = world(db, 2).await;
+    let (household, adopter) = family(&w, "robin@example.org").await;
+    let cumbria = w.store.agency(w.child_worker.agency_id).await.unwrap();
+    // By default the child's social worker follows links up.
+    let first = request(&w, &adopter, w.children[0], household, Side::Family)
+        .await
+        .unwrap();
+    let seen = w
+        .store
+        .link(looking(&w.child_worker), &person(&w.child_worker), first)
+        .await
+        .unwrap();
+    assert_eq!(seen.link.assigned_to, Some(w.child_worker.id));
+
+    // A named person: the agency's family finder.
+    let settings = kinlink_store::AgencySettings {
+        mfa_required: false,
+        link_follow_up: kinlink_store::LinkFollowUp::NamedPerson,
+        link_follow_up_user: Some(w.finder.id),
+        household_text_min_words: 0,
+    };
+    w.store
+        .update_agency_settings(
+            &kinlink_domain::policy::Permit::for_operator(Action::ManageAgencySettings {
+                agency: cumbria.id,
+            }),
+            &operator(),
+            cumbria.id,
+            &settings,
+        )
+        .await
+        .unwrap();
+    let second = request(&w, &adopter, w.children[1], household, Side::Family)
+        .await
+        .unwrap();
+    let seen = w
+        .store
+        .link(looking(&w.finder), &person(&w.finder), second)
+        .await
+        .unwrap();
+    assert_eq!(seen.link.assigned_to, Some(w.finder.id));
+
+    // Only a team manager of the child's agency reassigns, and only to someone who can follow up.
+    let by_worker = w
+        .store
+        .reassign_link(
+            &person(&w.child_worker),
+            looking(&w.child_worker),
+            second,
+            w.child_worker.id,
+        )
+        .await;
+    assert!(
+        matches!(by_worker, Err(StoreError::Forbidden(_))),
+        "{by_worker:?}"
+    );
+    let to_outsider = w
+        .store
+        .reassign_link(
+            &person(&w.child_manager),
+            looking(&w.child_manager),
+            second,
+            w.family_worker.id,
+        )
+        .await;
+    assert!(matches!(
+        to_outsider,
+        Err(StoreError::Link(LinkRefusal::NotAFollowUpPerson))
+    ));
+    let before = w
+        .store
+        .unread_notifications(w.child_worker.id)
+        .await
+        .unwrap();
+    audited(
+        &w.store,
+        "link.reassigned",
+        w.store.reassign_link(
+            &person(&w.child_manager),
+            looking(&w.child_manager),
+            second,
+            w.child_worker.id,
+        ),
+    )
+    .await;
+    let seen = w
+        .store
+        .link(looking(&w.child_worker), &person(&w.child_worker), second)
+        .await
+        .unwrap();
+    assert_eq!(seen.link.assigned_to, Some(w.child_worker.id));
+    assert_eq!(
+        w.store
+            .unread_notifications(w.child_worker.id)
+            .await
+            .unwrap(),
+        before + 1,
+        "the new person is told"
+    );
 }

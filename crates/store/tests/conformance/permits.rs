@@ -59,6 +59,7 @@ async fn writes_refuse_a_permit_for_another_action(db: &TestDb) {
     let head = store.audit_head().await.unwrap();
     let own_account = Permit::for_operator(Action::UseOwnAccount);
     let settings = AgencySettings {
+        link_follow_up_user: None,
         mfa_required: true,
         link_follow_up: LinkFollowUp::NamedPerson,
         household_text_min_words: 0,
@@ -130,6 +131,7 @@ async fn writes_refuse_a_permit_for_another_target(db: &TestDb) {
     let head = store.audit_head().await.unwrap();
     let who = operator();
     let settings = AgencySettings {
+        link_follow_up_user: None,
         mfa_required: true,
         link_follow_up: LinkFollowUp::NamedPerson,
         household_text_min_words: 0,

@@ -159,8 +159,24 @@ pub struct SettingsPage {
     agency: Agency,
     follow_ups: Vec<Choice>,
     follow_up: String,
+    people: Vec<Choice>,
+    person: String,
     mfa_required: bool,
     min_words: String,
+}
+
+/// The people of the agency who may be named to follow links up.
+async fn people(state: &AppState, agency: i64) -> Result<Vec<Choice>, WebError> {
+    let mut choices = vec![Choice::new("", "Choose a person")];
+    choices.extend(
+        state
+            .store
+            .link_follow_up_people(agency)
+            .await?
+            .into_iter()
+            .map(|(id, name)| Choice::new(id.to_string(), name)),
+    );
+    Ok(choices)
 }
 
 fn follow_up_choices() -> Vec<Choice> {
@@ -191,6 +207,11 @@ pub async fn settings_form(
         errors: FormErrors::default(),
         follow_ups: follow_up_choices(),
         follow_up: agency.link_follow_up.as_str().to_owned(),
+        people: people(&state, id).await?,
+        person: agency
+            .link_follow_up_user_id
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
         mfa_required: agency.mfa_required,
         min_words: agency.household_text_min_words.to_string(),
         agency,
@@ -201,6 +222,8 @@ pub async fn settings_form(
 pub struct SettingsForm {
     #[serde(default)]
     link_follow_up: String,
+    #[serde(default)]
+    link_follow_up_user: String,
     mfa_required: Option<String>,
     #[serde(default)]
     household_text_min_words: String,
@@ -219,8 +242,30 @@ pub async fn settings_submit(
         "" => Some(0),
         n => n.parse::<i64>().ok().filter(|n| (0..=2_000).contains(n)),
     };
-    let (Some(link_follow_up), Some(household_text_min_words)) = (follow_up, min_words) else {
-        let mut errors = FormErrors::default();
+    let named = f.link_follow_up_user.parse::<i64>().ok();
+    let mut errors = FormErrors::default();
+    if let (Some(link_follow_up), Some(household_text_min_words)) = (follow_up, min_words) {
+        let settings = AgencySettings {
+            mfa_required: f.mfa_required.is_some(),
+            link_follow_up,
+            link_follow_up_user: named,
+            household_text_min_words,
+        };
+        match state
+            .store
+            .update_agency_settings(&permit, &s.who(), id, &settings)
+            .await
+        {
+            Ok(()) => return Ok(done(&format!("/admin/agencies/{id}/settings?done=saved"))),
+            Err(StoreError::Invalid(problems)) => {
+                for p in problems {
+                    errors.add(p.field, p.message);
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    {
         if follow_up.is_none() {
             errors.add("link_follow_up", "Choose who follows up possible links");
         }
@@ -241,19 +286,11 @@ pub async fn settings_submit(
             errors,
             follow_ups: follow_up_choices(),
             follow_up: f.link_follow_up,
+            people: people(&state, id).await?,
+            person: f.link_follow_up_user,
             mfa_required: f.mfa_required.is_some(),
             min_words: f.household_text_min_words,
             agency,
         });
     };
-    let settings = AgencySettings {
-        mfa_required: f.mfa_required.is_some(),
-        link_follow_up,
-        household_text_min_words,
-    };
-    state
-        .store
-        .update_agency_settings(&permit, &s.who(), id, &settings)
-        .await?;
-    Ok(done(&format!("/admin/agencies/{id}/settings?done=saved")))
 }
