@@ -415,7 +415,8 @@ impl LinkRow {
 /// An open link named in a refusal: id, profile, household name, state, closure, reason.
 type OpenRow = (i64, i64, String, String, Option<String>, Option<String>);
 /// A child's profile locked for a link request: agency, region, status, visibility, excluded
-/// areas, worker, the agency's follow-up setting and named person.
+/// areas, worker, the agency's follow-up setting and its named person (if still active; if
+/// not, the child's worker follows the link up).
 type ChildLockRow = (
     i64,
     String,
@@ -687,7 +688,7 @@ impl Store {
             // Profile first, then household: the order every link transaction locks in.
             let child: Option<ChildLockRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT p.agency_id, a.region, p.status, p.visibility, p.excluded_areas, p.worker_id, a.link_follow_up, \
-                 a.link_follow_up_user_id \
+                 (SELECT u.id FROM users u WHERE u.id = a.link_follow_up_user_id AND u.disabled_at IS NULL) \
                  FROM child_profiles p JOIN agencies a ON a.id = p.agency_id WHERE p.id = $1{lock}")))
                 .bind(new.child_profile_id).fetch_optional(&mut *tx).await?;
             let household: Option<(i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(

@@ -55,6 +55,20 @@ pub fn router() -> Router<AppState> {
             axum::routing::post(crate::api_links::message),
         )
         .route(
+            "/links/{id}/documents",
+            axum::routing::post(crate::api_links::upload).layer(
+                axum::extract::DefaultBodyLimit::max(crate::DOCUMENT_BODY_BYTES),
+            ),
+        )
+        .route(
+            "/links/{id}/documents/{doc}",
+            get(crate::api_links::download),
+        )
+        .route(
+            "/links/{id}/documents/{doc}/share",
+            axum::routing::post(crate::api_links::share),
+        )
+        .route(
             "/households/{id}",
             get(crate::api_households::show).put(crate::api_households::update),
         )

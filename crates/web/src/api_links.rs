@@ -78,6 +78,7 @@ pub async fn show(
     let seen = state.store.link(looking(&p), &p.who(), id).await?;
     let history = state.store.link_history(&seen).await?;
     let messages = state.store.link_messages(&seen).await?;
+    let documents = state.store.link_documents(&seen).await?;
     let mut body = link_json(&seen);
     if let Some(obj) = body.as_object_mut() {
         obj.insert(
@@ -87,6 +88,10 @@ pub async fn show(
         obj.insert(
             "messages".into(),
             json!(messages.iter().map(|m| json!({"id": m.id, "reply_to": m.reply_to, "author": m.author_name, "body": m.body, "to_adopters": m.to_adopters, "at": m.created_at})).collect::<Vec<_>>()),
+        );
+        obj.insert(
+            "documents".into(),
+            json!(documents.iter().map(|d| json!({"id": d.id, "kind": d.kind, "title": d.title, "media_type": d.media_type, "size_bytes": d.size_bytes, "sha256": d.sha256, "uploaded_by": d.uploaded_by_name, "at": d.uploaded_at, "shared_with_adopters": d.shared_with_adopters})).collect::<Vec<_>>()),
         );
     }
     Ok(Json(body))
@@ -196,4 +201,83 @@ pub async fn message(
         )
         .await?;
     Ok((StatusCode::CREATED, Json(json!({"id": message}))).into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct UploadQuery {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    file_name: String,
+}
+
+/// Uploads a document: the file is the request body (its type is judged by content, whatever
+/// `Content-Type` says); `kind`, `title` and `file_name` are query parameters.
+pub async fn upload(
+    State(state): State<AppState>,
+    p: ApiPerson,
+    Path(id): Path<i64>,
+    axum::extract::Query(q): axum::extract::Query<UploadQuery>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    state.store.link(looking(&p), &p.who(), id).await?;
+    match crate::pages::links::keep_document(
+        &state,
+        &p.who(),
+        looking(&p),
+        id,
+        &q.kind,
+        &q.title,
+        &q.file_name,
+        &body,
+    )
+    .await
+    {
+        Ok(document) => Ok((StatusCode::CREATED, Json(json!({"id": document}))).into_response()),
+        Err(crate::pages::links::UploadRefused::Fields(problems)) => Err(ApiError::Invalid(
+            problems
+                .into_iter()
+                .map(|(field, message)| Problem::new(field, &message))
+                .collect(),
+        )),
+        Err(crate::pages::links::UploadRefused::Store(err)) => Err(err.into()),
+        Err(crate::pages::links::UploadRefused::Failed(e)) => {
+            Err(ApiError::Internal(e.to_string()))
+        }
+    }
+}
+
+/// Downloads a document (audited), if the person may read it now.
+pub async fn download(
+    State(state): State<AppState>,
+    p: ApiPerson,
+    Path((id, doc)): Path<(i64, i64)>,
+) -> Result<Response, ApiError> {
+    crate::pages::links::document_response(&state, &p.who(), looking(&p), id, doc)
+        .await
+        .map_err(|e| match e {
+            crate::error::WebError::NotFound => ApiError::NotFound,
+            crate::error::WebError::Forbidden(d) => ApiError::Forbidden(d),
+            other => ApiError::Internal(other.to_string()),
+        })
+}
+
+/// The adopters' worker shares a document with the adopters, or stops: `{"shared": bool}`.
+pub async fn share(
+    State(state): State<AppState>,
+    p: ApiPerson,
+    Path((id, doc)): Path<(i64, i64)>,
+    Json(body): Json<Value>,
+) -> Result<Json<Value>, ApiError> {
+    let shared = body
+        .get("shared")
+        .and_then(Value::as_bool)
+        .ok_or_else(|| invalid("shared", "shared must be true or false"))?;
+    state
+        .store
+        .share_link_document(&p.who(), looking(&p), id, doc, shared)
+        .await?;
+    Ok(Json(json!({"id": doc, "shared_with_adopters": shared})))
 }

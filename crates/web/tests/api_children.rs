@@ -671,4 +671,111 @@ async fn a_case_system_asks_for_a_link_and_is_told_which_links_hold_the_places()
     )
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Robin asks for a link with Noor; Northshire's worker explores it and adds a report.
+    let robin = app.user("adopter@southvale.example").await;
+    let asked = app
+        .store
+        .request_link(
+            &kinlink_store::Who::person(robin.actor(), "test"),
+            kinlink_domain::policy::Viewer {
+                actor: robin.actor(),
+                region: "South East",
+                household_active: true,
+                household_area: Some("Kent"),
+            },
+            Some(household),
+            &kinlink_store::NewLink {
+                child_profile_id: second,
+                household_id: household,
+                side: kinlink_domain::link::Side::Family,
+                note: "We would love to be considered.".into(),
+                confirmed: true,
+                source: kinlink_store::LinkSource::Register,
+            },
+        )
+        .await
+        .unwrap();
+    let (status, _) = call(
+        &app,
+        &token,
+        Some(WORKER),
+        Method::POST,
+        &format!("/api/v1/links/{asked}/events"),
+        Some(json!({"event": "explore"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let upload = |bytes: &'static [u8]| {
+        let mut req = Request::builder()
+            .method(Method::POST)
+            .uri(format!("/api/v1/links/{asked}/documents?kind=child_permanence_report&title=CPR&file_name=cpr.pdf"))
+            .header(header::HOST, "kinlink.test")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header("x-on-behalf-of", WORKER)
+            .header(header::CONTENT_TYPE, "application/pdf")
+            .body(Body::from(bytes))
+            .unwrap();
+        req.extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from(([203, 0, 113, 9], 40000))));
+        app.router.clone().oneshot(req)
+    };
+    let res = upload(b"just some text, not a PDF").await.unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "judged by content, whatever the header says"
+    );
+    let pdf: &'static [u8] = b"%PDF-1.4\n% Child Permanence Report (API test)\n%%EOF\n";
+    let res = upload(pdf).await.unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let (status, body) = call(
+        &app,
+        &token,
+        Some(WORKER),
+        Method::GET,
+        &format!("/api/v1/links/{asked}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let doc = body["documents"][0]["id"].as_i64().unwrap();
+    assert_eq!(body["documents"][0]["shared_with_adopters"], false);
+    let download = |person: &'static str| {
+        let mut req = Request::builder()
+            .uri(format!("/api/v1/links/{asked}/documents/{doc}"))
+            .header(header::HOST, "kinlink.test")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header("x-on-behalf-of", person)
+            .body(Body::empty())
+            .unwrap();
+        req.extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from(([203, 0, 113, 9], 40000))));
+        app.router.clone().oneshot(req)
+    };
+    let res = download(MANAGER).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.into_body().collect().await.unwrap().to_bytes().as_ref(),
+        pdf
+    );
+    // A family finder who does not follow this link up takes no part in it.
+    assert_eq!(
+        download(FINDER).await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    // Only the adopters' worker shares with the adopters.
+    let (status, body) = call(
+        &app,
+        &token,
+        Some(WORKER),
+        Method::POST,
+        &format!("/api/v1/links/{asked}/documents/{doc}/share"),
+        Some(json!({"shared": true})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("adopters_worker_shares"))
+    );
 }

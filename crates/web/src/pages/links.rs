@@ -705,71 +705,112 @@ pub async fn upload(
             _ => {}
         }
     }
-    let mut errors = FormErrors::default();
-    let kind = DocumentKind::parse(&kind);
+    match keep_document(
+        &state,
+        &s.who(),
+        looking(&s),
+        id,
+        &kind,
+        &title,
+        &file_name,
+        &bytes,
+    )
+    .await
+    {
+        Ok(_) => Ok(done(&format!("/links/{id}?done=document#documents"))),
+        Err(UploadRefused::Fields(problems)) => {
+            let mut errors = FormErrors::default();
+            for (field, message) in problems {
+                errors.add(field, message);
+            }
+            refused_with(&state, &s, id, errors).await
+        }
+        Err(UploadRefused::Store(err)) => refused(&state, &s, id, "document", err).await,
+        Err(UploadRefused::Failed(e)) => Err(e),
+    }
+}
+
+/// Why an upload was not kept: problems with what was sent (by field), a refusal by the store
+/// (the life cycle or the policy), or a failure of the service.
+pub enum UploadRefused {
+    Fields(Vec<(&'static str, String)>),
+    Store(StoreError),
+    Failed(WebError),
+}
+
+/// The one way a document is kept, for the pages and the API: checked by content and size,
+/// scanned when a scanner is set up, sealed and stored, then recorded; if the record is refused
+/// (the link closed meanwhile, the person may not upload), the sealed object is deleted again.
+#[allow(clippy::too_many_arguments)]
+pub async fn keep_document(
+    state: &AppState,
+    who: &kinlink_store::Who,
+    viewer: LinkViewer,
+    id: i64,
+    kind: &str,
+    title: &str,
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<i64, UploadRefused> {
+    let mut problems: Vec<(&'static str, String)> = Vec::new();
+    let kind = DocumentKind::parse(kind);
     if kind.is_none() {
-        errors.add("kind", "Choose what kind of document this is");
+        problems.push(("kind", "Choose what kind of document this is".into()));
     }
     if title.trim().is_empty() {
-        errors.add("title", "Enter a title for the document");
+        problems.push(("title", "Enter a title for the document".into()));
     }
     let Some(documents) = state.documents.clone() else {
-        errors.add(
+        problems.push((
             "document",
-            "Secure documents are not set up on this server: ask your administrator",
-        );
-        return refused_with(&state, &s, id, errors).await;
+            "Secure documents are not set up on this server: ask your administrator".into(),
+        ));
+        return Err(UploadRefused::Fields(problems));
     };
-    let inspected =
-        kinlink_documents::inspect(&bytes, documents.limits).map_err(|refused| refused.to_string());
-    let media_type = match inspected {
+    let media_type = match kinlink_documents::inspect(bytes, documents.limits) {
         Ok(kind) => kind.mime(),
-        Err(message) => {
-            errors.add(
-                "document",
-                if bytes.is_empty() {
-                    "Choose a file to upload".to_owned()
-                } else {
-                    message
-                },
-            );
-            return refused_with(&state, &s, id, errors).await;
+        Err(refused) => {
+            let message = if bytes.is_empty() {
+                "Choose a file to upload".to_owned()
+            } else {
+                refused.to_string()
+            };
+            problems.push(("document", message));
+            return Err(UploadRefused::Fields(problems));
         }
     };
-    if let Err(refused) = documents.scanner.check(&bytes).await {
+    if let Err(refused) = documents.scanner.check(bytes).await {
         tracing::warn!(link = id, error = %refused, "a document upload was refused by the scanner");
-        errors.add("document", refused.to_string());
-        return refused_with(&state, &s, id, errors).await;
+        problems.push(("document", refused.to_string()));
+        return Err(UploadRefused::Fields(problems));
     }
-    let (Some(kind), false) = (kind, errors.get("title").is_some()) else {
-        return refused_with(&state, &s, id, errors).await;
+    let Some(kind) = kind.filter(|_| problems.is_empty()) else {
+        return Err(UploadRefused::Fields(problems));
     };
-    let path = format!("links/{id}/{}", crate::auth::random_token()?);
+    let token = crate::auth::random_token().map_err(UploadRefused::Failed)?;
     let stored = documents
         .store
-        .put(&path, &bytes)
+        .put(&format!("links/{id}/{token}"), bytes)
         .await
-        .map_err(|e| WebError::Internal(format!("storing a document: {e}")))?;
+        .map_err(|e| {
+            UploadRefused::Failed(WebError::Internal(format!("storing a document: {e}")))
+        })?;
     let new = NewLinkDocument {
         kind,
-        title,
-        file_name: clean_file_name(&file_name),
+        title: title.to_owned(),
+        file_name: clean_file_name(file_name),
         media_type: media_type.to_owned(),
         size_bytes: i64::try_from(stored.size).unwrap_or(i64::MAX),
         sha256: stored.sha256,
         object_path: stored.path,
     };
-    match state
-        .store
-        .add_link_document(&s.who(), looking(&s), id, &new)
-        .await
-    {
-        Ok(_) => Ok(done(&format!("/links/{id}?done=document#documents"))),
+    match state.store.add_link_document(who, viewer, id, &new).await {
+        Ok(document) => Ok(document),
         Err(err) => {
             if let Err(e) = documents.store.delete(&new.object_path).await {
                 tracing::warn!(error = %e, path = %new.object_path, "a refused document could not be deleted");
             }
-            refused(&state, &s, id, "document", err).await
+            Err(UploadRefused::Store(err))
         }
     }
 }
@@ -812,10 +853,19 @@ pub async fn download(
     s: SignedIn,
     Path((id, doc)): Path<(i64, i64)>,
 ) -> Result<Response, WebError> {
-    let document = state
-        .store
-        .open_link_document(&s.who(), looking(&s), id, doc)
-        .await?;
+    document_response(&state, &s.who(), looking(&s), id, doc).await
+}
+
+/// A document as a download, for the pages and the API: the store decides and audits, then the
+/// sealed object is opened. Sent as an attachment, never shown inline.
+pub async fn document_response(
+    state: &AppState,
+    who: &kinlink_store::Who,
+    viewer: LinkViewer,
+    id: i64,
+    doc: i64,
+) -> Result<Response, WebError> {
+    let document = state.store.open_link_document(who, viewer, id, doc).await?;
     let documents = state.documents.clone().ok_or(WebError::NotFound)?;
     let bytes = documents
         .store
