@@ -865,6 +865,22 @@ macro_rules! lock_link {
     }};
 }
 
+/// Locks the link and finds how `$viewer` takes part in it; someone outside it (or a link that
+/// does not exist) ends the transaction's body with "not found", the refusal audited.
+macro_rules! party_to_link {
+    ($self:ident, $tx:ident, $who:expr, $viewer:expr, $id:expr, $body:lifetime) => {{
+        let viewer: LinkViewer = $viewer;
+        let Some(link) = lock_link!($self, $tx, $id) else {
+            break $body Err(StoreError::NotFound);
+        };
+        let Some(party) = link_party(viewer.actor, viewer.household, link.facts) else {
+            audit!($self, $tx, $who.event("link.change_refused", "link", $id, Some(link.facts.child_agency), serde_json::json!({})));
+            break $body Err(StoreError::NotFound);
+        };
+        (link, party)
+    }};
+}
+
 impl LockedLink {
     fn from_row(id: i64, row: LockedRow) -> Result<Self, StoreError> {
         let state = LinkState::from_stored(
@@ -1012,13 +1028,7 @@ impl Store {
         let note = change.note.trim();
         let settings = self.register_settings().await?;
         write_tx!(self, tx => { 'body: {
-            let Some(link) = lock_link!(self, tx, id) else {
-                break 'body Err(StoreError::NotFound);
-            };
-            let Some(party) = link_party(actor, viewer.household, link.facts) else {
-                audit!(self, tx, who.event("link.change_refused", "link", id, Some(link.facts.child_agency), serde_json::json!({})));
-                break 'body Err(StoreError::NotFound);
-            };
+            let (link, party) = party_to_link!(self, tx, who, viewer, id, 'body);
             if let Err(denied) = may_on_link(party, LinkAct::Respond) {
                 break 'body Err(StoreError::Forbidden(denied));
             }
@@ -1093,13 +1103,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let actor = viewer.actor;
         write_tx!(self, tx => { 'body: {
-            let Some(link) = lock_link!(self, tx, id) else {
-                break 'body Err(StoreError::NotFound);
-            };
-            let Some(party) = link_party(actor, viewer.household, link.facts) else {
-                audit!(self, tx, who.event("link.change_refused", "link", id, Some(link.facts.child_agency), serde_json::json!({})));
-                break 'body Err(StoreError::NotFound);
-            };
+            let (link, party) = party_to_link!(self, tx, who, viewer, id, 'body);
             if let Err(denied) = may_on_link(party, LinkAct::Reassign) {
                 break 'body Err(StoreError::Forbidden(denied));
             }
@@ -1154,13 +1158,7 @@ impl Store {
             ]));
         }
         write_tx!(self, tx => { 'body: {
-            let Some(link) = lock_link!(self, tx, id) else {
-                break 'body Err(StoreError::NotFound);
-            };
-            let Some(party) = link_party(actor, viewer.household, link.facts) else {
-                audit!(self, tx, who.event("link.change_refused", "link", id, Some(link.facts.child_agency), serde_json::json!({})));
-                break 'body Err(StoreError::NotFound);
-            };
+            let (link, party) = party_to_link!(self, tx, who, viewer, id, 'body);
             let to_adopters = to_adopters || party == LinkParty::Adopter;
             if let Err(denied) = may_on_link(party, LinkAct::Message { to_adopters }) {
                 break 'body Err(StoreError::Forbidden(denied));
@@ -1418,13 +1416,7 @@ impl Store {
             ]));
         }
         write_tx!(self, tx => { 'body: {
-            let Some(link) = lock_link!(self, tx, id) else {
-                break 'body Err(StoreError::NotFound);
-            };
-            let Some(party) = link_party(actor, viewer.household, link.facts) else {
-                audit!(self, tx, who.event("link.change_refused", "link", id, Some(link.facts.child_agency), serde_json::json!({})));
-                break 'body Err(StoreError::NotFound);
-            };
+            let (link, party) = party_to_link!(self, tx, who, viewer, id, 'body);
             let exploring = link.state.is_exploring() || link.state == LinkState::Matched;
             if let Err(denied) = may_on_link(party, LinkAct::UploadDocument { exploring }) {
                 break 'body Err(StoreError::Forbidden(denied));
@@ -1519,13 +1511,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let actor = viewer.actor;
         write_tx!(self, tx => { 'body: {
-            let Some(link) = lock_link!(self, tx, id) else {
-                break 'body Err(StoreError::NotFound);
-            };
-            let Some(party) = link_party(actor, viewer.household, link.facts) else {
-                audit!(self, tx, who.event("link.change_refused", "link", id, Some(link.facts.child_agency), serde_json::json!({})));
-                break 'body Err(StoreError::NotFound);
-            };
+            let (link, party) = party_to_link!(self, tx, who, viewer, id, 'body);
             if let Err(denied) = may_on_link(party, LinkAct::ShareDocument) {
                 break 'body Err(StoreError::Forbidden(denied));
             }
