@@ -147,6 +147,12 @@ impl LinkState {
         matches!(self, LinkState::Exploring | LinkState::ProceedingToMatch)
     }
 
+    /// Documents are exchanged from exploring onward, and stay with a matched link (the
+    /// matching work goes on with them); a closed link's documents are out of reach.
+    pub fn exchanges_documents(self) -> bool {
+        self.is_exploring() || self == LinkState::Matched
+    }
+
     /// Whose answer the link waits for, given who started it: the side that was asked owes
     /// a response until it takes the link forward or declines it. Nobody is timed after that.
     pub fn waiting_on(self, started_by: Side) -> Option<Side> {

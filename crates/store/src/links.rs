@@ -352,6 +352,26 @@ pub fn mail_body(text: &str) -> String {
     )
 }
 
+fn invalid(field: &'static str, message: impl Into<String>) -> StoreError {
+    StoreError::Invalid(vec![kinlink_domain::child::Problem::new(field, message)])
+}
+
+/// Refuses a text longer than `max` characters, naming it as people read it ("The note").
+fn at_most(field: &'static str, name: &str, text: &str, max: usize) -> Result<(), StoreError> {
+    if text.chars().count() > max {
+        let max = if max >= 1_000 {
+            format!("{},{:03}", max / 1_000, max % 1_000)
+        } else {
+            max.to_string()
+        };
+        return Err(invalid(
+            field,
+            format!("{name} must be {max} characters or fewer"),
+        ));
+    }
+    Ok(())
+}
+
 fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("{what}: {value}"))
 }
@@ -665,14 +685,7 @@ impl Store {
         if note.is_empty() {
             return Err(LinkRefusal::NoteMissing.into());
         }
-        if note.chars().count() > 4_000 {
-            return Err(StoreError::Invalid(vec![
-                kinlink_domain::child::Problem::new(
-                    "note",
-                    "The note must be 4,000 characters or fewer",
-                ),
-            ]));
-        }
+        at_most("note", "The note", note, 4_000)?;
         let settings = self.register_settings().await?;
         let now = self.now();
         let deadline = calendar::deadline_after(
@@ -1006,14 +1019,7 @@ impl Store {
             LinkEvent::Close(_) => {
                 let text = kinlink_domain::link::check_feedback(&change.feedback)
                     .map_err(LinkRefusal::from)?;
-                if text.chars().count() > 4_000 {
-                    return Err(StoreError::Invalid(vec![
-                        kinlink_domain::child::Problem::new(
-                            "feedback",
-                            "The feedback must be 4,000 characters or fewer",
-                        ),
-                    ]));
-                }
+                at_most("feedback", "The feedback", text, 4_000)?;
                 Some(text.to_owned())
             }
             _ => None,
@@ -1145,18 +1151,10 @@ impl Store {
     ) -> Result<i64, StoreError> {
         let actor = viewer.actor;
         let body = body.trim();
-        if body.is_empty() || body.chars().count() > 5_000 {
-            return Err(StoreError::Invalid(vec![
-                kinlink_domain::child::Problem::new(
-                    "body",
-                    if body.is_empty() {
-                        "Enter a message"
-                    } else {
-                        "The message must be 5,000 characters or fewer"
-                    },
-                ),
-            ]));
+        if body.is_empty() {
+            return Err(invalid("body", "Enter a message"));
         }
+        at_most("body", "The message", body, 5_000)?;
         write_tx!(self, tx => { 'body: {
             let (link, party) = party_to_link!(self, tx, who, viewer, id, 'body);
             let to_adopters = to_adopters || party == LinkParty::Adopter;
@@ -1403,21 +1401,13 @@ impl Store {
     ) -> Result<i64, StoreError> {
         let actor = viewer.actor;
         let title = doc.title.trim();
-        if title.is_empty() || title.chars().count() > 200 {
-            return Err(StoreError::Invalid(vec![
-                kinlink_domain::child::Problem::new(
-                    "title",
-                    if title.is_empty() {
-                        "Enter a title for the document"
-                    } else {
-                        "The title must be 200 characters or fewer"
-                    },
-                ),
-            ]));
+        if title.is_empty() {
+            return Err(invalid("title", "Enter a title for the document"));
         }
+        at_most("title", "The title", title, 200)?;
         write_tx!(self, tx => { 'body: {
             let (link, party) = party_to_link!(self, tx, who, viewer, id, 'body);
-            let exploring = link.state.is_exploring() || link.state == LinkState::Matched;
+            let exploring = link.state.exchanges_documents();
             if let Err(denied) = may_on_link(party, LinkAct::UploadDocument { exploring }) {
                 break 'body Err(StoreError::Forbidden(denied));
             }

@@ -395,7 +395,7 @@ async fn link_page(
         .collect();
     let l = seen.link;
     let party = seen.party;
-    let exploring = l.state.is_exploring() || l.state == LinkState::Matched;
+    let exploring = l.state.exchanges_documents();
     let side = party.side();
     let steps = LinkEvent::offered(l.state, l.started_by, side)
         .into_iter()
