@@ -33,7 +33,8 @@ pub struct Cli {
     )]
     pub database_url: Option<String>,
 
-    /// Folder for the SQLite database, the generated audit key and (later) outgoing mail. Default: data.
+    /// Folder for the SQLite database, the generated audit and documents keys, outgoing mail
+    /// (`outbox/`, when no SMTP server is set) and documents (`documents/`). Default: data.
     #[arg(long, global = true, env = "KINLINK_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 
@@ -58,7 +59,7 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply the database migrations embedded in this binary.
     Migrate,
-    /// Create (or reuse) a demo database with demo agencies, users, children and families
+    /// Create (or reuse) a demo database with demo agencies, users, children, families and links
     /// (synthetic), print the sign-ins, and serve.
     Demo(DemoArgs),
     /// Manage agencies (e.g. the register's own team, on a new database).
