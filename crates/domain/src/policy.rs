@@ -9,7 +9,12 @@ use crate::role::{AgencyKind, Role};
 use std::fmt;
 
 mod links;
+mod records;
 pub use links::{LinkAct, LinkFacts, LinkParty, link_party, may_on_link, works_on_links};
+pub use records::{
+    RequestAct, RequestFacts, Standing, may_on_request, may_read_locked, may_record_request,
+    request_standing,
+};
 
 pub type AgencyId = i64;
 pub type UserId = i64;
@@ -167,6 +172,18 @@ pub enum Denied {
     AdoptersWorkerShares,
     #[error("this link has closed, so its documents can no longer be read")]
     LinkClosed,
+    #[error("business support does this step")]
+    NotBusinessSupport,
+    #[error("only a team manager of the agency can do this")]
+    NotAManager,
+    #[error("you recorded this request, so another team manager must approve or decline it")]
+    OwnRequest,
+    #[error("you are the allocated worker, so another team manager must authorise your access")]
+    OwnAccess,
+    #[error("only the allocated social worker can do this")]
+    NotAllocated,
+    #[error("you do not hold an active grant to this record")]
+    NoActiveGrant,
 }
 
 impl Denied {
@@ -188,6 +205,12 @@ impl Denied {
             Denied::WorkersShareDocuments => "workers_share_documents",
             Denied::AdoptersWorkerShares => "adopters_worker_shares",
             Denied::LinkClosed => "link_closed",
+            Denied::NotBusinessSupport => "not_business_support",
+            Denied::NotAManager => "not_a_manager",
+            Denied::OwnRequest => "own_request",
+            Denied::OwnAccess => "own_access",
+            Denied::NotAllocated => "not_allocated",
+            Denied::NoActiveGrant => "no_active_grant",
         }
     }
 }

@@ -2,6 +2,11 @@
 //! files when no mail server is configured (demos, development, a register that does not send
 //! mail yet).
 //!
+//! A mail may carry one [`Attachment`]: a counselling appointment's calendar invitation (an
+//! `.ics` file), which the recipient's mail program offers to add to their calendar. The
+//! message is then `multipart/mixed`, the text first; without one it is a single `text/plain`
+//! part.
+//!
 //! This crate only delivers. It does not compose (the caller writes the words, and Kinlink's
 //! e-mails never carry a child's details, only a prompt to sign in), queue or retry: the outbox
 //! job does that, and [`MailError::is_permanent`] tells it whether trying again could help.
@@ -14,8 +19,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use lettre::Message;
-use lettre::message::Mailbox;
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 
 pub use files::Files;
 pub use smtp::{Smtp, SmtpConfig, TlsMode};
@@ -33,6 +38,8 @@ pub struct Mail {
     /// unique among everything sent from the same domain (e.g. the outbox row's id). Without
     /// it, each send gets a new random Message-ID.
     pub key: Option<String>,
+    /// Sent after the text, when there is one.
+    pub attachment: Option<Attachment>,
 }
 
 impl Mail {
@@ -42,6 +49,7 @@ impl Mail {
             subject: subject.into(),
             text: text.into(),
             key: None,
+            attachment: None,
         }
     }
 
@@ -49,6 +57,25 @@ impl Mail {
         self.key = Some(key.into());
         self
     }
+
+    /// The mail with `attachment` after its text (replacing any attachment it had).
+    pub fn with_attachment(mut self, attachment: Attachment) -> Self {
+        self.attachment = Some(attachment);
+        self
+    }
+}
+
+/// A file sent with a mail, e.g. `appointment.ics` as `text/calendar; charset=UTF-8;
+/// method=REQUEST`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    /// The name the recipient sees and saves it under: letters, digits, `.`, `-` and `_` only,
+    /// so that no mail program has to guess how to decode it or where it would be saved.
+    pub filename: String,
+    /// A MIME type with any parameters, exactly as it should appear in the Content-Type header.
+    pub content_type: String,
+    /// Sent base64-encoded, so it arrives byte for byte (no relay rewrites its line endings).
+    pub body: Vec<u8>,
 }
 
 /// Where mail goes. Made once at start-up from the configuration; cheap to clone and share.
@@ -108,7 +135,8 @@ pub enum MailError {
     #[error("mail configuration: {0}")]
     Config(String),
     /// This mail can never be sent as it is: the recipient is not an e-mail address, the
-    /// subject has a line break, the key has characters a Message-ID cannot.
+    /// subject has a line break, the key has characters a Message-ID cannot, the attachment's
+    /// name or content type is unusable.
     #[error("this mail cannot be sent: {0}")]
     Invalid(String),
     /// The server refused this message for good (a 5xx reply, e.g. no such mailbox).
@@ -156,14 +184,48 @@ fn message(from: &Mailbox, mail: &Mail) -> Result<Message, MailError> {
         Some(key) => Some(keyed_message_id(key, from)?),
         None => None,
     };
-    Message::builder()
+    let builder = Message::builder()
         .from(from.clone())
         .to(to)
         .subject(mail.subject.as_str())
-        .message_id(message_id)
-        .header(ContentType::TEXT_PLAIN)
-        .body(mail.text.clone())
-        .map_err(|e| MailError::Invalid(e.to_string()))
+        .message_id(message_id);
+    let built = match &mail.attachment {
+        // Exactly the single-part message Kinlink always sent, so that a mail without an
+        // attachment looks the same to recipients and their filters as before.
+        None => builder
+            .header(ContentType::TEXT_PLAIN)
+            .body(mail.text.clone()),
+        Some(attachment) => builder.multipart(
+            MultiPart::mixed()
+                .singlepart(SinglePart::plain(mail.text.clone()))
+                .singlepart(attachment_part(attachment)?),
+        ),
+    };
+    built.map_err(|e| MailError::Invalid(e.to_string()))
+}
+
+fn attachment_part(attachment: &Attachment) -> Result<SinglePart, MailError> {
+    let Attachment {
+        filename,
+        content_type,
+        body,
+    } = attachment;
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
+    if filename.is_empty() || !filename.chars().all(allowed) {
+        return Err(MailError::Invalid(format!(
+            "the attachment's name {filename:?} may only have letters, digits, '.', '-' and '_'"
+        )));
+    }
+    let content_type = ContentType::parse(content_type).map_err(|e| {
+        MailError::Invalid(format!(
+            "the attachment's content type {content_type:?} is not a MIME type ({e})"
+        ))
+    })?;
+    // Base64 always, even for text: the bytes arrive as they were given, where 7bit or
+    // quoted-printable would let lettre and relays normalise line endings.
+    let body = Body::new_with_encoding(body.clone(), ContentTransferEncoding::Base64)
+        .map_err(|_| MailError::Invalid("the attachment could not be encoded as base64".into()))?;
+    Ok(lettre::message::Attachment::new(filename.clone()).body(body, content_type))
 }
 
 fn keyed_message_id(key: &str, from: &Mailbox) -> Result<String, MailError> {
@@ -226,6 +288,37 @@ mod tests {
             assert!(matches!(err, MailError::Invalid(_)), "{mail:?}: {err}");
             assert!(err.is_permanent());
         }
+    }
+
+    #[test]
+    fn unusable_attachments_are_refused_for_good() {
+        let attached = |filename: &str, content_type: &str| {
+            Mail::new("a@family.example", "Hello", "Sign in").with_attachment(Attachment {
+                filename: filename.into(),
+                content_type: content_type.into(),
+                body: b"BEGIN:VCALENDAR\r\n".to_vec(),
+            })
+        };
+        let calendar = "text/calendar; charset=UTF-8; method=REQUEST";
+        for mail in [
+            attached("", calendar),
+            attached("../appointment.ics", calendar),
+            attached("appointment 1.ics", calendar),
+            attached("rendez-vous-été.ics", calendar),
+            attached("a.ics\r\nBcc: b@elsewhere.example", calendar),
+            attached("appointment.ics", ""),
+            attached("appointment.ics", "calendar"),
+            attached(
+                "appointment.ics",
+                "text/calendar\r\nBcc: b@elsewhere.example",
+            ),
+        ] {
+            let err = message(&from(), &mail).unwrap_err();
+            assert!(matches!(err, MailError::Invalid(_)), "{mail:?}: {err}");
+            assert!(err.is_permanent());
+        }
+        let ok = attached("Counselling_appointment-2.ics", calendar);
+        assert!(formatted(&ok).contains("Content-Type: multipart/mixed;"));
     }
 
     #[test]

@@ -1,6 +1,12 @@
-//! Delivery into a folder of `.eml` files, read back as a mail program would.
+//! Delivery into a folder of `.eml` files, read back as a mail program would. A mail with an
+//! attachment is read by Python's e-mail parser, the same Python as the SMTP tests'.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "common/invitation.rs"]
+mod invitation;
+#[path = "common/sink.rs"]
+mod sink;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -127,4 +133,25 @@ async fn many_at_once_never_collide() {
         send.await.unwrap().unwrap();
     }
     assert_eq!(names(&dir).len(), 20);
+}
+
+#[tokio::test]
+async fn writes_an_attachment_intact() {
+    let dir = empty_dir("attachment");
+    let mailer = Mailer::files(&dir, "Kinlink <kinlink@register.example>").unwrap();
+    let mail = invitation::mail("alex@family.example");
+    mailer.send(&mail).await.unwrap();
+
+    let names = names(&dir);
+    assert_eq!(names.len(), 1, "{names:?}");
+    let file = dir.join(&names[0]);
+    // Still a well-formed RFC 5322 message, headers as before.
+    let (fields, _) = parse(&fs::read_to_string(&file).unwrap());
+    assert_eq!(field(&fields, "To"), "alex@family.example");
+    assert_eq!(field(&fields, "Subject"), "Your counselling appointment");
+    assert_eq!(
+        field(&fields, "Message-ID"),
+        "<kinlink.outbox-12@register.example>"
+    );
+    invitation::assert_delivered(&sink::read_mail(&file), &mail);
 }

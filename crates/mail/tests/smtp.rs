@@ -6,6 +6,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "common/invitation.rs"]
+mod invitation;
 #[path = "common/sink.rs"]
 mod sink;
 
@@ -94,6 +96,26 @@ async fn delivers_the_mail_and_nothing_else() {
             "To"
         ]
     );
+}
+
+#[tokio::test]
+async fn delivers_an_attachment_intact() {
+    let sink = Sink::start("attachment");
+    let mailer = Mailer::smtp(sink.config()).unwrap();
+    let mail = invitation::mail("Alex <alex@family.example>");
+
+    mailer.send(&mail).await.unwrap();
+
+    let received = sink.received();
+    assert_eq!(received.len(), 1, "{received:?}");
+    let message = &received[0];
+    assert_eq!(
+        message["rcpt_tos"],
+        serde_json::json!(["alex@family.example"])
+    );
+    assert_eq!(header(message, "To"), "Alex <alex@family.example>");
+    assert_eq!(header(message, "Subject"), "Your counselling appointment");
+    invitation::assert_delivered(message, &mail);
 }
 
 #[tokio::test]

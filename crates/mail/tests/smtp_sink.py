@@ -3,20 +3,21 @@
     python smtp_sink.py PORT LOG [USER:PASSWORD]
 
 Listens on 127.0.0.1:PORT and appends every message it accepts to LOG as one JSON line: the
-envelope, the login used (if any), the headers in order and the decoded text body. Recipients at
-reject-permanent.example are refused with 550 and at reject-transient.example with 451, so the
-tests can see both kinds of failure. With USER:PASSWORD, AUTH is offered (over plain text: the
-tests run on loopback only) and only that login is accepted; without it, AUTH is not offered.
-Runs until killed.
+envelope, the login used (if any), and how Python's e-mail parser reads the message (see
+mail_record.py: the headers in order, the decoded text body, each part with its bytes).
+Recipients at reject-permanent.example are refused with 550 and at reject-transient.example with
+451, so the tests can see both kinds of failure. With USER:PASSWORD, AUTH is offered (over plain
+text: the tests run on loopback only) and only that login is accepted; without it, AUTH is not
+offered. Runs until killed.
 """
 
 import asyncio
 import json
 import sys
-from email import policy
-from email.parser import BytesParser
 
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+
+from mail_record import record as read
 
 
 class Sink:
@@ -33,16 +34,11 @@ class Sink:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        message = BytesParser(policy=policy.default).parsebytes(envelope.original_content)
         record = {
             "mail_from": envelope.mail_from,
             "rcpt_tos": envelope.rcpt_tos,
             "login": session.auth_data.login.decode() if session.authenticated else None,
-            "headers": [[name, str(value)] for name, value in message.items()],
-            "content_type": message.get_content_type(),
-            "charset": message.get_content_charset(),
-            "body": message.get_content(),
-            "raw": envelope.original_content.decode("ascii", "replace"),
+            **read(envelope.original_content),
         }
         with open(self.log_path, "a", encoding="utf-8") as log:
             log.write(json.dumps(record) + "\n")

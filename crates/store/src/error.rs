@@ -33,6 +33,9 @@ pub enum StoreError {
     /// A link could not be asked for or changed.
     #[error("{0}")]
     Link(#[from] crate::links::LinkRefusal),
+    /// A rule of the records-access procedure.
+    #[error("{0}")]
+    Records(#[from] kinlink_domain::records_request::RecordsRuleBroken),
     /// Only a draft can be changed; this profile is not one.
     #[error("only a draft can be changed; this profile is {0}")]
     NotEditable(&'static str),

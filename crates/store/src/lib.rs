@@ -110,10 +110,12 @@ macro_rules! audit {
     }};
 }
 
+mod adoption_records;
 mod households;
 mod links;
 mod profiles;
 mod search;
+pub use adoption_records::*;
 pub use households::*;
 pub use links::*;
 pub use profiles::*;
@@ -910,7 +912,7 @@ impl Store {
 
     pub async fn register_settings(&self) -> Result<RegisterSettings, StoreError> {
         Ok(with_pool!(self, pool => sqlx::query_as(
-            "SELECT max_open_links_per_household, max_exploring_links_per_child, link_response_working_days, link_expiry_working_days, profile_review_days, updated_at FROM register_settings WHERE id = 1")
+            "SELECT max_open_links_per_household, max_exploring_links_per_child, link_response_working_days, link_expiry_working_days, profile_review_days, records_grant_days, records_retention_years, records_escalation_working_days, updated_at FROM register_settings WHERE id = 1")
             .fetch_one(pool).await?))
     }
 
@@ -923,15 +925,20 @@ impl Store {
         require(matches!(permit.action(), Action::ManageRegisterSettings))?;
         let now = self.now();
         write_tx!(self, tx => {
-            sqlx::query("UPDATE register_settings SET max_open_links_per_household = $1, max_exploring_links_per_child = $2, link_response_working_days = $3, profile_review_days = $4, updated_at = $5, link_expiry_working_days = $6 WHERE id = 1")
+            sqlx::query("UPDATE register_settings SET max_open_links_per_household = $1, max_exploring_links_per_child = $2, link_response_working_days = $3, profile_review_days = $4, updated_at = $5, link_expiry_working_days = $6, \
+                         records_grant_days = $7, records_retention_years = $8, records_escalation_working_days = $9 WHERE id = 1")
                 .bind(s.max_open_links_per_household).bind(s.max_exploring_links_per_child).bind(s.link_response_working_days).bind(s.profile_review_days).bind(now).bind(s.link_expiry_working_days)
+                .bind(s.records_grant_days).bind(s.records_retention_years).bind(s.records_escalation_working_days)
                 .execute(&mut *tx).await?;
             audit!(self, tx, who.event("register.settings_changed", "register_settings", 1, None, serde_json::json!({
                 "max_open_links_per_household": s.max_open_links_per_household,
                 "max_exploring_links_per_child": s.max_exploring_links_per_child,
                 "link_response_working_days": s.link_response_working_days,
                 "link_expiry_working_days": s.link_expiry_working_days,
-                "profile_review_days": s.profile_review_days})));
+                "profile_review_days": s.profile_review_days,
+                "records_grant_days": s.records_grant_days,
+                "records_retention_years": s.records_retention_years,
+                "records_escalation_working_days": s.records_escalation_working_days})));
         });
         Ok(())
     }

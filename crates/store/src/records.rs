@@ -253,6 +253,12 @@ pub struct RegisterSettings {
     pub link_expiry_working_days: i64,
     /// Profiles not reviewed for this many days are due for review (default 60).
     pub profile_review_days: i64,
+    /// How long a grant to a locked adoption record lasts unless renewed (default 90 days).
+    pub records_grant_days: i64,
+    /// How long adoption records are kept from the adoption date (at least 100 years).
+    pub records_retention_years: i64,
+    /// Working days after a records task's due date before it escalates to the manager.
+    pub records_escalation_working_days: i64,
     pub updated_at: Timestamp,
 }
 

@@ -794,6 +794,32 @@ async fn register_admins_add_agencies_and_change_register_settings() {
             ("link_response_working_days", "8"),
             ("link_expiry_working_days", "4"),
             ("profile_review_days", "45"),
+            ("records_grant_days", "60"),
+            ("records_retention_years", "99"),
+            ("records_escalation_working_days", "2"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        app.store
+            .register_settings()
+            .await
+            .unwrap()
+            .records_retention_years,
+        100,
+        "fewer than 100 years is refused, and nothing is saved"
+    );
+    b.post(
+        "/admin/register-settings",
+        &[
+            ("max_open_links_per_household", "5"),
+            ("max_exploring_links_per_child", "2"),
+            ("link_response_working_days", "8"),
+            ("link_expiry_working_days", "4"),
+            ("profile_review_days", "45"),
+            ("records_grant_days", "60"),
+            ("records_retention_years", "110"),
+            ("records_escalation_working_days", "2"),
         ],
     )
     .await;
@@ -804,9 +830,12 @@ async fn register_admins_add_agencies_and_change_register_settings() {
             s.max_exploring_links_per_child,
             s.link_response_working_days,
             s.link_expiry_working_days,
-            s.profile_review_days
+            s.profile_review_days,
+            s.records_grant_days,
+            s.records_retention_years,
+            s.records_escalation_working_days
         ),
-        (5, 2, 8, 4, 45)
+        (5, 2, 8, 4, 45, 60, 110, 2)
     );
     assert_eq!(app.last_audit_action().await, "register.settings_changed");
 }
@@ -1419,6 +1448,9 @@ async fn every_state_changing_route_tried_as_every_role_that_may_not_use_it() {
         ("link_response_working_days", "1"),
         ("link_expiry_working_days", "1"),
         ("profile_review_days", "1"),
+        ("records_grant_days", "1"),
+        ("records_retention_years", "100"),
+        ("records_escalation_working_days", "1"),
     ];
     for (email, role, _) in PEOPLE {
         let forbidden: Vec<&str> = match role {

@@ -1,6 +1,7 @@
 //! A real SMTP server for tests: Python's aiosmtpd running `crates/mail/tests/smtp_sink.py`,
-//! started on a port of its own and killed on drop. Shared by the mail crate's tests and the
-//! outbox's (`#[path]`-included, so both use the one harness).
+//! started on a port of its own and killed on drop; and the same Python's reading of a message
+//! in a file ([`read_mail`]). Shared by the mail crate's tests and the outbox's
+//! (`#[path]`-included, so both use the one harness).
 //!
 //! The Python comes from the virtual environment that `scripts/ensure-python-tools` makes
 //! (`make test` runs it): `KINLINK_TEST_PYTHON`, or else `target/python-tools/bin/python`.
@@ -9,7 +10,7 @@
 
 use std::fs;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -132,6 +133,25 @@ pub fn python() -> PathBuf {
         python.display()
     );
     python
+}
+
+/// How Python's e-mail parser reads the message in `file`: the same record (`mail_record.py`)
+/// the sink keeps for each message it receives, for tests of what was written to a file.
+pub fn read_mail(file: &Path) -> Value {
+    let script = workspace().join("crates/mail/tests/mail_record.py");
+    let output = Command::new(python())
+        .arg(script)
+        .arg(file)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run mail_record.py");
+    assert!(
+        output.status.success(),
+        "mail_record.py failed on {}:\n{}",
+        file.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
 }
 
 /// A port nothing listens on: the kernel hands out a free one, which is released for the test.

@@ -20,6 +20,9 @@ async fn settings_start_at_the_defaults_and_change(db: &TestDb) {
     assert_eq!(defaults.max_exploring_links_per_child, 3);
     assert_eq!(defaults.link_response_working_days, 10);
     assert_eq!(defaults.link_expiry_working_days, 10);
+    assert_eq!(defaults.records_grant_days, 90);
+    assert_eq!(defaults.records_retention_years, 100);
+    assert_eq!(defaults.records_escalation_working_days, 3);
 
     clock.advance(500);
     let permit = Permit::for_operator(Action::ManageRegisterSettings);
@@ -29,6 +32,9 @@ async fn settings_start_at_the_defaults_and_change(db: &TestDb) {
         link_response_working_days: 15,
         link_expiry_working_days: 5,
         profile_review_days: 60,
+        records_grant_days: 30,
+        records_retention_years: 120,
+        records_escalation_working_days: 2,
         updated_at: 0,
     };
     let (_, entry) = audited(
@@ -44,6 +50,7 @@ async fn settings_start_at_the_defaults_and_change(db: &TestDb) {
     assert_eq!(detail(&entry)["max_open_links_per_household"], 4);
     assert_eq!(detail(&entry)["link_response_working_days"], 15);
     assert_eq!(detail(&entry)["link_expiry_working_days"], 5);
+    assert_eq!(detail(&entry)["records_grant_days"], 30);
 
     let read = store.register_settings().await.unwrap();
     assert_eq!(

@@ -24,6 +24,9 @@ pub struct SettingsPage {
     days: String,
     expiry: String,
     review: String,
+    grant_days: String,
+    retention_years: String,
+    escalation_days: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -50,6 +53,9 @@ pub async fn settings_form(
         days: r.link_response_working_days.to_string(),
         expiry: r.link_expiry_working_days.to_string(),
         review: r.profile_review_days.to_string(),
+        grant_days: r.records_grant_days.to_string(),
+        retention_years: r.records_retention_years.to_string(),
+        escalation_days: r.records_escalation_working_days.to_string(),
     })
 }
 
@@ -65,6 +71,12 @@ pub struct SettingsForm {
     link_expiry_working_days: String,
     #[serde(default)]
     profile_review_days: String,
+    #[serde(default)]
+    records_grant_days: String,
+    #[serde(default)]
+    records_retention_years: String,
+    #[serde(default)]
+    records_escalation_working_days: String,
 }
 
 fn whole_number(
@@ -129,15 +141,59 @@ pub async fn settings_submit(
         "Days between profile reviews",
         365,
     );
-    if let (Some(household), Some(child), Some(days), Some(expiry), Some(review)) =
-        (household, child, days, expiry, review)
-    {
+    let grant_days = whole_number(
+        &mut errors,
+        "records_grant_days",
+        &f.records_grant_days,
+        "Days a grant to a locked record lasts",
+        365,
+    );
+    let escalation = whole_number(
+        &mut errors,
+        "records_escalation_working_days",
+        &f.records_escalation_working_days,
+        "Working days before an overdue task escalates",
+        60,
+    );
+    // Adoption Agencies Regulations 2005 reg 42: at least 100 years.
+    let retention = match f.records_retention_years.trim().parse::<i64>() {
+        Ok(n) if (100..=1_000).contains(&n) => Some(n),
+        Ok(_) => {
+            errors.add(
+                "records_retention_years",
+                "Adoption records are kept for at least 100 years: enter 100 or more (up to 1,000)",
+            );
+            None
+        }
+        Err(_) => {
+            errors.add(
+                "records_retention_years",
+                "Years adoption records are kept must be a whole number, like 100",
+            );
+            None
+        }
+    };
+    if let (
+        Some(household),
+        Some(child),
+        Some(days),
+        Some(expiry),
+        Some(review),
+        Some(grant_days),
+        Some(retention),
+        Some(escalation),
+    ) = (
+        household, child, days, expiry, review, grant_days, retention, escalation,
+    ) {
         let settings = RegisterSettings {
             max_open_links_per_household: household,
             max_exploring_links_per_child: child,
             link_response_working_days: days,
             link_expiry_working_days: expiry,
             profile_review_days: review,
+            records_grant_days: grant_days,
+            records_retention_years: retention,
+            records_escalation_working_days: escalation,
             updated_at: 0,
         };
         state
@@ -157,5 +213,8 @@ pub async fn settings_submit(
         days: f.link_response_working_days,
         expiry: f.link_expiry_working_days,
         review: f.profile_review_days,
+        grant_days: f.records_grant_days,
+        retention_years: f.records_retention_years,
+        escalation_days: f.records_escalation_working_days,
     })
 }
