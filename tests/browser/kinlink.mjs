@@ -25,10 +25,10 @@ export const DEMO_PASSWORD = 'kinlink-demo-2026';
 // agency administrators and business support run the system and see no profiles (least sight).
 const REGISTER_ADMIN_NAV = ['Dashboard', 'Search children', 'Search families', 'Users', 'Agencies', 'Register settings', 'Audit log'];
 const AGENCY_ADMIN_NAV = ['Dashboard', 'Users', 'Agency settings', 'Audit log', 'API tokens'];
-const CASEWORKER_NAV = ['Dashboard', "Children's profiles", 'Families', 'Search children', 'Search families', 'Links'];
+const CASEWORKER_NAV = ['Dashboard', "Children's profiles", 'Families', 'Search children', 'Search families', 'Links', 'Records requests'];
 const FAMILY_FINDER_NAV = ['Dashboard', "Children's profiles", 'Search children', 'Search families', 'Links'];
 const ADOPTER_NAV = ['Dashboard', 'Search children', "Your family's profile", 'Links'];
-const BUSINESS_SUPPORT_NAV = ['Dashboard'];
+const BUSINESS_SUPPORT_NAV = ['Dashboard', 'Records requests'];
 
 export const DEMO_USERS = [
   { email: 'register.admin@register.example', name: 'Rowan Ellery', role: 'Register administrator', agency: 'The Adoption Register', nav: REGISTER_ADMIN_NAV },

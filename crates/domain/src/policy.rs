@@ -13,7 +13,7 @@ mod records;
 pub use links::{LinkAct, LinkFacts, LinkParty, link_party, may_on_link, works_on_links};
 pub use records::{
     RequestAct, RequestFacts, Standing, may_on_request, may_read_locked, may_record_request,
-    request_standing,
+    request_standing, works_on_records,
 };
 
 pub type AgencyId = i64;

@@ -34,8 +34,17 @@ pub async fn send_mail(store: &Store, mailer: &Mailer) -> Result<MailRound, Stor
             return Ok(round);
         }
         for mail in batch {
-            let message = Mail::new(&mail.to_address, &mail.subject, &mail.body)
+            let mut message = Mail::new(&mail.to_address, &mail.subject, &mail.body)
                 .with_key(format!("outbox-{}", mail.id));
+            if let (Some(filename), Some(content_type), Some(body)) =
+                (mail.attachment_name, mail.attachment_type, mail.attachment)
+            {
+                message = message.with_attachment(kinlink_mail::Attachment {
+                    filename,
+                    content_type,
+                    body: body.into_bytes(),
+                });
+            }
             match mailer.send(&message).await {
                 Ok(()) => {
                     store.mail_sent(mail.id).await?;
@@ -105,6 +114,11 @@ pub async fn run_periodically(
                 }
             }
             Err(e) => tracing::warn!(error = %e, "link jobs failed; will try again"),
+        }
+        match store.escalate_records_tasks().await {
+            Ok(0) => {}
+            Ok(escalated) => tracing::info!(escalated, "overdue records tasks escalated"),
+            Err(e) => tracing::warn!(error = %e, "records task escalation failed; will try again"),
         }
         match send_mail(&store, &mailer).await {
             Ok(round) if round == MailRound::default() => {}

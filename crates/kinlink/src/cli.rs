@@ -59,8 +59,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply the database migrations embedded in this binary.
     Migrate,
-    /// Create (or reuse) a demo database with demo agencies, users, children, families and links
-    /// (synthetic), print the sign-ins, and serve.
+    /// Create (or reuse) a demo database with demo agencies, users, children, families, links and
+    /// records requests (synthetic), print the sign-ins, and serve.
     Demo(DemoArgs),
     /// Manage agencies (e.g. the register's own team, on a new database).
     #[command(subcommand)]

@@ -145,7 +145,275 @@ pub async fn load(store: &Store, dataset: Dataset) -> Result<(), CliError> {
     load_population(store, &agencies, household, dataset, &hash).await?;
     if dataset == Dataset::DEMO {
         load_links(store, &agencies, household).await?;
+        load_records_requests(store).await?;
     }
+    Ok(())
+}
+
+/// Requests for access to adoption records at Northshire, at different stages, made through
+/// the calls the pages use by the demo's business support officer, team manager and social
+/// worker: one just received, one waiting for the manager, one with access authorised and
+/// waiting for archive access, a pre-1975 adoption in counselling, and one closed with its
+/// archive access still to be confirmed closed. Synthetic people only.
+async fn load_records_requests(store: &Store) -> Result<(), CliError> {
+    use kinlink_domain::profile::CivilDate;
+    use kinlink_domain::records_request::{
+        ApplicantType, Arrival, ContactMethod, GrantKind, IdentityMethod, Venue,
+    };
+    use kinlink_store::{
+        IdentityCheck, NewAppointment, NewCounsellingSession, NewRecordsRequest, NewReferral,
+        RequestStep,
+    };
+    let person = |email: &'static str| async move {
+        store
+            .user_by_email(email)
+            .await?
+            .ok_or_else(|| CliError::Message(format!("the demo user {email} is missing")))
+    };
+    let support = person("business.support@northshire.example").await?;
+    let manager = person("team.manager@northshire.example").await?;
+    let worker = person("social.worker@northshire.example").await?;
+    let date = |y, m, d| {
+        CivilDate::new(y, m, d).ok_or_else(|| CliError::Message("a demo date is not a date".into()))
+    };
+    let today = CivilDate::from_unix(store.now());
+    let as_who = |u: &kinlink_store::User| Who::person(u.actor(), "demo");
+    let request = |name: &str,
+                   born: CivilDate,
+                   birth_name: &str,
+                   adopted: CivilDate,
+                   verified: bool,
+                   kind: ApplicantType| NewRecordsRequest {
+        applicant_type: kind,
+        applicant_name: name.into(),
+        applicant_born_on: born,
+        applicant_email: format!("{}@example.com", name.to_lowercase().replace(' ', ".")),
+        applicant_phone: "01632 960 000".into(),
+        applicant_address: String::new(),
+        contact_method: ContactMethod::Email,
+        identity: verified.then_some(IdentityCheck {
+            method: IdentityMethod::PhotoId,
+            checked_on: today,
+        }),
+        representative_name: String::new(),
+        representative_relationship: String::new(),
+        authority_proof: String::new(),
+        birth_name: birth_name.into(),
+        adopted_person_born_on: born,
+        adopted_on: adopted,
+        court: "Northshire County Court".into(),
+        adoption_agency: "Northshire County Council".into(),
+        arrival: Arrival::Letter,
+        received_on: today,
+        case_reference: format!("NAR/{}/{:03}", adopted.year(), adopted.day()),
+    };
+    let step = |u: &kinlink_store::User, id: i64, step: RequestStep| {
+        let who = as_who(u);
+        let actor = u.actor();
+        async move { store.request_step(&who, actor, id, &step).await }
+    };
+    let (s, m, w) = (&support, &manager, &worker);
+    let reason = |t: &str| t.to_owned();
+
+    // 1. Just received: identity still to be checked.
+    let new = request(
+        "Jordan Fairweather",
+        date(1990, 6, 14)?,
+        "Jordan Price",
+        date(1991, 2, 8)?,
+        false,
+        ApplicantType::AdoptedAdult,
+    );
+    store.record_request(&as_who(s), s.actor(), &new).await?;
+
+    // 2. Waiting for the manager's approval.
+    let new = request(
+        "Morgan Ellery",
+        date(1979, 9, 3)?,
+        "Morgan Dale",
+        date(1980, 4, 21)?,
+        true,
+        ApplicantType::AdoptedAdult,
+    );
+    let id = store.record_request(&as_who(s), s.actor(), &new).await?;
+    step(s, id, RequestStep::SendForApproval).await?;
+
+    // 3. Access authorised by the manager; business support still to give archive access.
+    let new = request(
+        "Casey Hartwell",
+        date(1986, 1, 30)?,
+        "Casey Moss",
+        date(1987, 7, 15)?,
+        true,
+        ApplicantType::AdoptedAdult,
+    );
+    let id = store.record_request(&as_who(s), s.actor(), &new).await?;
+    step(s, id, RequestStep::SendForApproval).await?;
+    step(
+        m,
+        id,
+        RequestStep::Approve {
+            note: String::new(),
+        },
+    )
+    .await?;
+    step(m, id, RequestStep::Allocate { worker: w.id }).await?;
+    step(
+        m,
+        id,
+        RequestStep::AuthoriseAccess {
+            reason: reason("To prepare counselling and read the case record"),
+        },
+    )
+    .await?;
+
+    // 4. A pre-1975 adoption in counselling: the Schedule 2 interview is booked, not yet held,
+    //    so no birth-record information may be given yet.
+    let new = request(
+        "Alex Marsh",
+        date(1961, 5, 2)?,
+        "Alexandra Whitby",
+        date(1962, 3, 19)?,
+        true,
+        ApplicantType::AdoptedAdult,
+    );
+    let id = store.record_request(&as_who(s), s.actor(), &new).await?;
+    step(s, id, RequestStep::SendForApproval).await?;
+    step(
+        m,
+        id,
+        RequestStep::Approve {
+            note: reason("Pre-1975: Schedule 2 counselling first"),
+        },
+    )
+    .await?;
+    step(m, id, RequestStep::Allocate { worker: w.id }).await?;
+    step(
+        m,
+        id,
+        RequestStep::AuthoriseAccess {
+            reason: reason("Schedule 2 counselling and preparing the birth-record information"),
+        },
+    )
+    .await?;
+    step(
+        s,
+        id,
+        RequestStep::GrantArchiveAccess {
+            reason: reason("Archive box access for the case file"),
+        },
+    )
+    .await?;
+    store.record_case_file(&as_who(w), w.actor(), id, GrantKind::LockedRecord, [
+        "Margaret Whitby (synthetic)",
+        "Not named in the record",
+        "Registered in Northshire, 1961 (synthetic entry)",
+        "Placement and adoption papers; a letter from the birth mother asking that her child be told she was loved; the agency's report to the court.",
+    ]).await?;
+    store
+        .record_case_file(
+            &as_who(w),
+            w.actor(),
+            id,
+            GrantKind::Archive,
+            ["ARC-1962-0417", "Records store, bay 12, box 31", "", ""],
+        )
+        .await?;
+    let next_week = store.now() + 7 * 86_400;
+    let starts_at = next_week - next_week.rem_euclid(86_400) + 10 * 3_600;
+    store
+        .arrange_appointment(
+            &as_who(w),
+            w.actor(),
+            id,
+            &NewAppointment {
+                starts_at,
+                minutes: 90,
+                venue: Venue::InPerson,
+                place: "Northshire House, Room 4".into(),
+                counsellor: w.name.clone(),
+            },
+        )
+        .await?;
+
+    // 5. Closed: counselling held, referral to an adoption support agency, their access
+    //    supported; archive access still to be confirmed closed by business support.
+    let new = request(
+        "Sam Okafor",
+        date(1972, 11, 9)?,
+        "Samuel Reid",
+        date(1973, 12, 1)?,
+        true,
+        ApplicantType::AdoptedAdult,
+    );
+    let id = store.record_request(&as_who(s), s.actor(), &new).await?;
+    step(s, id, RequestStep::SendForApproval).await?;
+    step(
+        m,
+        id,
+        RequestStep::Approve {
+            note: String::new(),
+        },
+    )
+    .await?;
+    step(m, id, RequestStep::Allocate { worker: w.id }).await?;
+    step(
+        m,
+        id,
+        RequestStep::AuthoriseAccess {
+            reason: reason("Counselling and support for the external service"),
+        },
+    )
+    .await?;
+    step(
+        s,
+        id,
+        RequestStep::GrantArchiveAccess {
+            reason: reason("Archive access for the case file"),
+        },
+    )
+    .await?;
+    store.record_session(&as_who(w), w.actor(), id, &NewCounsellingSession {
+        appointment_id: None,
+        held_on: today,
+        attended: true,
+        facts: "Schedule 2 counselling interview held. Sam was told what the record contains and how to obtain the original birth certificate.".into(),
+        opinion: "Sam is well prepared and has support from a partner.".into(),
+        third_party: String::new(),
+        signed: true,
+    }).await?;
+    store
+        .record_referral(
+            &as_who(w),
+            w.actor(),
+            id,
+            &NewReferral {
+                organisation: "Northern Adoption Support (synthetic)".into(),
+                referred_on: today,
+                reason: "Sam asked for support from an independent service in reading the file."
+                    .into(),
+                shared: "Birth name and the birth registration details".into(),
+                shared_birth_record_information: true,
+                agreement_received: true,
+            },
+        )
+        .await?;
+    step(
+        w,
+        id,
+        RequestStep::SupportExternalAccess {
+            note: reason("Their worker read the file with Sam at our office"),
+        },
+    )
+    .await?;
+    step(
+        w,
+        id,
+        RequestStep::Close {
+            summary: reason("Counselling finished; Sam has what he asked for."),
+        },
+    )
+    .await?;
     Ok(())
 }
 

@@ -1240,7 +1240,7 @@ impl Store {
                 RequestStep::Close { .. } | RequestStep::Withdraw { .. } => {
                     let revoked = sqlx::query(
                         "UPDATE access_grants SET revoked_at = $1, revoked_by = $2, revoke_reason = $3 \
-                         WHERE request_id = $4 AND revoked_at IS NULL AND expires_at > $1")
+                         WHERE request_id = $4 AND revoked_at IS NULL")
                         .bind(now).bind(actor.user_id)
                         .bind(if event == RequestEvent::Close { "The case was closed" } else { "The applicant withdrew" })
                         .bind(id).execute(&mut *tx).await?.rows_affected();
@@ -1381,6 +1381,50 @@ impl Store {
         }})
     }
 
+    /// The grant holder records what the locked record holds: the case record's contents with
+    /// a locked-record grant, where the paper file is with an archive grant. Audited; the
+    /// words themselves are not copied into the audit log.
+    pub async fn record_case_file(
+        &self,
+        who: &Who,
+        actor: Actor,
+        id: i64,
+        kind: GrantKind,
+        fields: [&str; 4],
+    ) -> Result<(), StoreError> {
+        let mut problems = Vec::new();
+        for (i, text) in fields.iter().enumerate() {
+            let field = ["first", "second", "third", "fourth"][i];
+            optional(&mut problems, field, "the text", text, 10_000);
+        }
+        if !problems.is_empty() {
+            return Err(StoreError::Invalid(problems));
+        }
+        let now = self.now();
+        write_tx!(self, tx => { 'body: {
+            let Some(req) = lock_request!(self, tx, id) else { break 'body Err(StoreError::NotFound) };
+            let standing = request_standing(actor, req.facts);
+            let grants: Vec<(String, i64, i64, i64, Option<i64>)> = sqlx::query_as(
+                "SELECT kind, user_id, starts_at, expires_at, revoked_at FROM access_grants WHERE request_id = $1 AND user_id = $2")
+                .bind(id).bind(actor.user_id).fetch_all(&mut *tx).await?;
+            let grants: Vec<AccessGrant> = grants.into_iter().filter_map(|g| Some(AccessGrant {
+                kind: GrantKind::parse(&g.0)?, user_id: g.1, starts_at: g.2, expires_at: g.3, revoked_at: g.4 })).collect();
+            if may_read_locked(actor, standing, &grants, kind, now).is_err() || req.state.is_read_only() {
+                audit!(self, tx, who.event("locked_record.change_refused", "records_request", id, Some(req.facts.agency), serde_json::json!({"kind": kind.as_str()})));
+                break 'body Err(StoreError::NotFound);
+            }
+            let [a, b, c, d] = fields.map(str::trim);
+            match kind {
+                GrantKind::LockedRecord => sqlx::query("UPDATE locked_records SET birth_mother = $1, birth_father = $2, birth_registration = $3, case_summary = $4, updated_at = $5 WHERE request_id = $6")
+                    .bind(a).bind(b).bind(c).bind(d).bind(now).bind(id).execute(&mut *tx).await?,
+                GrantKind::Archive => sqlx::query("UPDATE locked_records SET archive_reference = $1, archive_location = $2, updated_at = $3 WHERE request_id = $4")
+                    .bind(a).bind(b).bind(now).bind(id).execute(&mut *tx).await?,
+            };
+            audit!(self, tx, who.event("locked_record.changed", "records_request", id, Some(req.facts.agency), serde_json::json!({"kind": kind.as_str()})));
+            Ok(())
+        }})
+    }
+
     /// Who read the locked record, and when (refused attempts included): for the manager.
     pub async fn locked_record_view_log(
         &self,
@@ -1498,6 +1542,8 @@ impl Store {
             if changed == 0 {
                 break 'body Err(StoreError::NotFound);
             }
+            sqlx::query("INSERT INTO records_request_events (request_id, event, to_state, note, user_id, at) VALUES ($1, 'appointment_cancelled', $2, 'Counselling appointment cancelled', $3, $4)")
+                .bind(id).bind(req.state.as_str()).bind(actor.user_id).bind(now).execute(&mut *tx).await?;
             audit!(self, tx, who.event("counselling.appointment_cancelled", "records_request", id, Some(req.facts.agency), serde_json::json!({"appointment": appointment})));
             Ok(())
         }})
@@ -1824,12 +1870,16 @@ impl Store {
         let now = self.now();
         write_tx!(self, tx => { 'body: {
             let (req, _) = standing_for!(self, tx, who, actor, id, RequestAct::Casework, 'body);
-            if req.state != RequestState::IntermediaryOpen {
-                break 'body Err(rule(RecordsRuleBroken::NotNow(req.state)));
-            }
             let row: Option<(Option<String>, Option<String>, String)> = sqlx::query_as(
                 "SELECT veto_check, register_check, subject_views FROM intermediary_records WHERE request_id = $1")
                 .bind(id).fetch_optional(&mut *tx).await?;
+            // An absolute veto is the reason, whatever stage the case has reached since.
+            if row.as_ref().and_then(|r| r.0.as_deref()) == Some(VetoCheck::AbsoluteVeto.as_str()) {
+                break 'body Err(rule(RecordsRuleBroken::AbsoluteVeto));
+            }
+            if req.state != RequestState::IntermediaryOpen {
+                break 'body Err(rule(RecordsRuleBroken::NotNow(req.state)));
+            }
             let Some((veto, register, views)) = row else { break 'body Err(StoreError::NotFound) };
             let checks = IntermediaryChecks {
                 veto: veto.as_deref().and_then(VetoCheck::parse),
@@ -1950,7 +2000,7 @@ impl Store {
             if email.trim().is_empty() {
                 break 'body Err(invalid("email", "The applicant has no e-mail address: record one, or send the invitation by post"));
             }
-            let changed = sqlx::query("UPDATE counselling_appointments SET invited_at = $1 WHERE id = $2 AND request_id = $3")
+            let changed = sqlx::query("UPDATE counselling_appointments SET invited_at = $1 WHERE id = $2 AND request_id = $3 AND cancelled_at IS NULL")
                 .bind(now).bind(appointment).bind(id).execute(&mut *tx).await?.rows_affected();
             if changed == 0 {
                 break 'body Err(StoreError::NotFound);

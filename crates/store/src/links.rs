@@ -1088,6 +1088,10 @@ pub struct OutgoingMail {
     pub body: String,
     /// How many times it was tried before this claim.
     pub attempts: i64,
+    /// One attachment (a calendar invitation): its file name, content type and text.
+    pub attachment_name: Option<String>,
+    pub attachment_type: Option<String>,
+    pub attachment: Option<String>,
 }
 
 /// A UK date as people write it: "7 December 2026".
@@ -1313,7 +1317,7 @@ impl Store {
         };
         let claimed = write_tx!(self, tx => {
             let due: Vec<OutgoingMail> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT id, to_address, subject, body, attempts FROM mail_outbox WHERE sent_at IS NULL AND failed_at IS NULL \
+                "SELECT id, to_address, subject, body, attempts, attachment_name, attachment_type, attachment FROM mail_outbox WHERE sent_at IS NULL AND failed_at IS NULL \
                  AND next_attempt_at <= $1 AND (claimed_until IS NULL OR claimed_until <= $1) ORDER BY id LIMIT $2{skip}")))
                 .bind(now).bind(limit).fetch_all(&mut *tx).await?;
             for mail in &due {

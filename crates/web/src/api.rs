@@ -69,6 +69,80 @@ pub fn router() -> Router<AppState> {
             axum::routing::post(crate::api_links::share),
         )
         .route(
+            "/records-requests",
+            get(crate::api_records::list).post(crate::api_records::create),
+        )
+        .route("/records-requests/{id}", get(crate::api_records::show))
+        .route(
+            "/records-requests/{id}/steps",
+            axum::routing::post(crate::api_records::step),
+        )
+        .route(
+            "/records-requests/{id}/identity",
+            axum::routing::post(crate::api_records::identity),
+        )
+        .route(
+            "/records-requests/{id}/appointments",
+            axum::routing::post(crate::api_records::arrange),
+        )
+        .route(
+            "/records-requests/{id}/appointments/{appointment}/cancel",
+            axum::routing::post(crate::api_records::cancel_appointment),
+        )
+        .route(
+            "/records-requests/{id}/appointments/{appointment}/invitation.ics",
+            get(crate::api_records::invitation),
+        )
+        .route(
+            "/records-requests/{id}/sessions",
+            axum::routing::post(crate::api_records::session),
+        )
+        .route(
+            "/records-requests/{id}/referrals",
+            axum::routing::post(crate::api_records::referral),
+        )
+        .route(
+            "/records-requests/{id}/referrals/{referral}/agreement",
+            axum::routing::post(crate::api_records::agreement),
+        )
+        .route(
+            "/records-requests/{id}/disclosures",
+            axum::routing::post(crate::api_records::disclosure),
+        )
+        .route(
+            "/records-requests/{id}/disclosures/{disclosure}/receipt",
+            axum::routing::post(crate::api_records::receipt),
+        )
+        .route(
+            "/records-requests/{id}/intermediary/checks",
+            axum::routing::post(crate::api_records::intermediary_checks),
+        )
+        .route(
+            "/records-requests/{id}/intermediary/tracing",
+            axum::routing::post(crate::api_records::tracing),
+        )
+        .route(
+            "/records-requests/{id}/grants/{grant}/renew",
+            axum::routing::post(crate::api_records::renew),
+        )
+        .route(
+            "/records-requests/{id}/grants/{grant}/revoke",
+            axum::routing::post(crate::api_records::revoke),
+        )
+        .route(
+            "/records-requests/{id}/locked-record",
+            get(crate::api_records::locked_record),
+        )
+        .route(
+            "/records-requests/{id}/view-log",
+            get(crate::api_records::view_log),
+        )
+        .route(
+            "/records-requests/{id}/archive-closed",
+            axum::routing::post(crate::api_records::archive_closed),
+        )
+        .route("/records-inbox", get(crate::api_records::inbox))
+        .route(
             "/households/{id}",
             get(crate::api_households::show).put(crate::api_households::update),
         )
@@ -186,6 +260,8 @@ impl From<StoreError> for ApiError {
                     .unwrap_or_else(|_| code.to_owned());
                 ApiError::Rule(code, message)
             }
+            // The records procedure's rules, like a link's: 409 with the rule's stable code.
+            StoreError::Records(rule) => ApiError::Rule(rule.code(), rule.to_string()),
             StoreError::NotEditable(status) => ApiError::Rule(
                 "not_editable",
                 format!("only a draft can be changed; this profile is {status}"),

@@ -8,6 +8,7 @@ mod api;
 mod api_children;
 mod api_households;
 mod api_links;
+mod api_records;
 mod assets;
 mod auth;
 mod config;
@@ -217,6 +218,26 @@ pub fn router(state: AppState) -> Router {
             post(pages::links::share),
         )
         .route("/notifications", get(pages::links::notifications))
+        .route(
+            "/records",
+            get(pages::records::list).post(pages::records::new_submit),
+        )
+        .route("/records/new", get(pages::records::new_form))
+        .route("/records/{id}", get(pages::records::show))
+        .route(
+            "/records/{id}/locked-record",
+            get(pages::records::locked_record).post(pages::records::locked_record_submit),
+        )
+        .route("/records/{id}/view-log", get(pages::records::view_log))
+        .route(
+            "/records/{id}/appointments/{appointment}/invitation.ics",
+            get(pages::records::invitation_file),
+        )
+        .route("/records/{id}/{what}", post(pages::records::act))
+        .route(
+            "/records/{id}/{what}/{item}/{action}",
+            post(pages::records::act_on_item),
+        )
         .route("/search/children", get(pages::search::search))
         .route("/search/children/save", post(pages::search::save))
         .route("/saved-searches/{id}", get(pages::search::open_saved))
@@ -270,6 +291,23 @@ pub const DOCUMENT_BODY_BYTES: usize = 20 * 1024 * 1024 + 64 * 1024;
 
 /// The routes that change something, with a sample path, for tests that try each one.
 pub const STATE_CHANGING_ROUTES: &[&str] = &[
+    "/records",
+    "/records/1/step",
+    "/records/1/locked-record",
+    "/records/1/identity",
+    "/records/1/appointments",
+    "/records/1/sessions",
+    "/records/1/referrals",
+    "/records/1/disclosures",
+    "/records/1/intermediary-checks",
+    "/records/1/tracing",
+    "/records/1/archive-closed",
+    "/records/1/appointments/1/cancel",
+    "/records/1/appointments/1/email",
+    "/records/1/referrals/1/agreement",
+    "/records/1/disclosures/1/receipt",
+    "/records/1/grants/1/renew",
+    "/records/1/grants/1/revoke",
     "/links",
     "/links/1/change",
     "/links/1/messages",
@@ -315,6 +353,12 @@ pub const STATE_CHANGING_ROUTES: &[&str] = &[
 /// Every page a signed-in person can ask for, with a sample path.
 pub const PAGES: &[&str] = &[
     "/",
+    "/records",
+    "/records/new",
+    "/records/1",
+    "/records/1/locked-record",
+    "/records/1/view-log",
+    "/records/1/appointments/1/invitation.ics",
     "/links",
     "/links/new",
     "/links/1",

@@ -59,6 +59,14 @@ pub fn request_standing(actor: Actor, request: RequestFacts) -> Option<Standing>
     }
 }
 
+/// Whether a role takes part in records requests at all (for the menu).
+pub fn works_on_records(role: Role) -> bool {
+    matches!(
+        role,
+        Role::BusinessSupport | Role::TeamManager | Role::SocialWorker
+    )
+}
+
 /// Who records a new request: business support, or a team manager covering for them.
 pub fn may_record_request(actor: Actor) -> Result<(), Denied> {
     match actor.role {

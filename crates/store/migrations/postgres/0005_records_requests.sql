@@ -207,3 +207,9 @@ CREATE TRIGGER records_request_events_kept BEFORE DELETE ON records_request_even
 CREATE TRIGGER locked_records_kept BEFORE DELETE ON locked_records FOR EACH ROW EXECUTE FUNCTION adoption_records_kept();
 CREATE TRIGGER counselling_sessions_kept BEFORE DELETE ON counselling_sessions FOR EACH ROW EXECUTE FUNCTION adoption_records_kept();
 CREATE TRIGGER locked_record_views_kept BEFORE DELETE ON locked_record_views FOR EACH ROW EXECUTE FUNCTION adoption_records_kept();
+CREATE TRIGGER records_disclosures_kept BEFORE DELETE ON records_disclosures FOR EACH ROW EXECUTE FUNCTION adoption_records_kept();
+CREATE TRIGGER records_referrals_kept BEFORE DELETE ON records_referrals FOR EACH ROW EXECUTE FUNCTION adoption_records_kept();
+CREATE TRIGGER intermediary_records_kept BEFORE DELETE ON intermediary_records FOR EACH ROW EXECUTE FUNCTION adoption_records_kept();
+CREATE TRIGGER records_tasks_kept BEFORE DELETE ON records_tasks FOR EACH ROW EXECUTE FUNCTION adoption_records_kept();
+CREATE TRIGGER access_grants_kept BEFORE DELETE ON access_grants FOR EACH ROW EXECUTE FUNCTION adoption_records_kept();
+CREATE TRIGGER counselling_appointments_kept BEFORE DELETE ON counselling_appointments FOR EACH ROW EXECUTE FUNCTION adoption_records_kept();

@@ -207,3 +207,15 @@ CREATE TRIGGER counselling_sessions_kept BEFORE DELETE ON counselling_sessions
 BEGIN SELECT RAISE(ABORT, 'adoption records are kept: a records request is never deleted'); END;
 CREATE TRIGGER locked_record_views_kept BEFORE DELETE ON locked_record_views
 BEGIN SELECT RAISE(ABORT, 'adoption records are kept: a records request is never deleted'); END;
+CREATE TRIGGER records_disclosures_kept BEFORE DELETE ON records_disclosures
+BEGIN SELECT RAISE(ABORT, 'adoption records are kept: a records request is never deleted'); END;
+CREATE TRIGGER records_referrals_kept BEFORE DELETE ON records_referrals
+BEGIN SELECT RAISE(ABORT, 'adoption records are kept: a records request is never deleted'); END;
+CREATE TRIGGER intermediary_records_kept BEFORE DELETE ON intermediary_records
+BEGIN SELECT RAISE(ABORT, 'adoption records are kept: a records request is never deleted'); END;
+CREATE TRIGGER records_tasks_kept BEFORE DELETE ON records_tasks
+BEGIN SELECT RAISE(ABORT, 'adoption records are kept: a records request is never deleted'); END;
+CREATE TRIGGER access_grants_kept BEFORE DELETE ON access_grants
+BEGIN SELECT RAISE(ABORT, 'adoption records are kept: a records request is never deleted'); END;
+CREATE TRIGGER counselling_appointments_kept BEFORE DELETE ON counselling_appointments
+BEGIN SELECT RAISE(ABORT, 'adoption records are kept: a records request is never deleted'); END;

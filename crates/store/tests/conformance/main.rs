@@ -11,6 +11,7 @@
 #[macro_use]
 mod support;
 
+mod adoption_records;
 mod agencies;
 mod api_tokens;
 mod audit_log;

@@ -9,6 +9,7 @@ pub mod dashboard;
 pub mod households;
 pub mod links;
 pub mod ops;
+pub mod records;
 pub mod register;
 pub mod search;
 pub mod sign_in;
@@ -86,6 +87,7 @@ pub fn refusal_message(err: kinlink_store::StoreError) -> Result<String, WebErro
             Ok(m)
         }
         StoreError::Forbidden(denied) => Ok(capitalised(&denied.to_string())),
+        StoreError::Records(rule) => Ok(capitalised(&rule.to_string())),
         StoreError::Conflict(_) => Ok(
             "Someone else changed this profile at the same time. Check it and try again.".into(),
         ),
