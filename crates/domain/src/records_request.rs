@@ -398,7 +398,7 @@ pub enum RecordsRuleBroken {
     AbsoluteVeto,
     #[error("a reason is needed")]
     ReasonMissing,
-    #[error("a case that is {0} cannot do that")]
+    #[error("a case that is {} cannot do that", .0.label().to_lowercase())]
     NotNow(RequestState),
 }
 

@@ -238,6 +238,31 @@ async fn load_records_requests(store: &Store) -> Result<(), CliError> {
     let id = store.record_request(&as_who(s), s.actor(), &new).await?;
     step(s, id, RequestStep::SendForApproval).await?;
 
+    // Recorded, sent, approved, allocated to the worker and access authorised: where three
+    // of the demo's requests have got to at least.
+    let authorised = |new: NewRecordsRequest, why: &'static str| async move {
+        let id = store.record_request(&as_who(s), s.actor(), &new).await?;
+        step(s, id, RequestStep::SendForApproval).await?;
+        step(
+            m,
+            id,
+            RequestStep::Approve {
+                note: String::new(),
+            },
+        )
+        .await?;
+        step(m, id, RequestStep::Allocate { worker: w.id }).await?;
+        step(
+            m,
+            id,
+            RequestStep::AuthoriseAccess {
+                reason: why.to_owned(),
+            },
+        )
+        .await?;
+        Ok::<i64, CliError>(id)
+    };
+
     // 3. Access authorised by the manager; business support still to give archive access.
     let new = request(
         "Casey Hartwell",
@@ -247,25 +272,7 @@ async fn load_records_requests(store: &Store) -> Result<(), CliError> {
         true,
         ApplicantType::AdoptedAdult,
     );
-    let id = store.record_request(&as_who(s), s.actor(), &new).await?;
-    step(s, id, RequestStep::SendForApproval).await?;
-    step(
-        m,
-        id,
-        RequestStep::Approve {
-            note: String::new(),
-        },
-    )
-    .await?;
-    step(m, id, RequestStep::Allocate { worker: w.id }).await?;
-    step(
-        m,
-        id,
-        RequestStep::AuthoriseAccess {
-            reason: reason("To prepare counselling and read the case record"),
-        },
-    )
-    .await?;
+    authorised(new, "To prepare counselling and read the case record").await?;
 
     // 4. A pre-1975 adoption in counselling: the Schedule 2 interview is booked, not yet held,
     //    so no birth-record information may be given yet.
@@ -277,23 +284,9 @@ async fn load_records_requests(store: &Store) -> Result<(), CliError> {
         true,
         ApplicantType::AdoptedAdult,
     );
-    let id = store.record_request(&as_who(s), s.actor(), &new).await?;
-    step(s, id, RequestStep::SendForApproval).await?;
-    step(
-        m,
-        id,
-        RequestStep::Approve {
-            note: reason("Pre-1975: Schedule 2 counselling first"),
-        },
-    )
-    .await?;
-    step(m, id, RequestStep::Allocate { worker: w.id }).await?;
-    step(
-        m,
-        id,
-        RequestStep::AuthoriseAccess {
-            reason: reason("Schedule 2 counselling and preparing the birth-record information"),
-        },
+    let id = authorised(
+        new,
+        "Schedule 2 counselling and preparing the birth-record information",
     )
     .await?;
     step(
@@ -346,25 +339,7 @@ async fn load_records_requests(store: &Store) -> Result<(), CliError> {
         true,
         ApplicantType::AdoptedAdult,
     );
-    let id = store.record_request(&as_who(s), s.actor(), &new).await?;
-    step(s, id, RequestStep::SendForApproval).await?;
-    step(
-        m,
-        id,
-        RequestStep::Approve {
-            note: String::new(),
-        },
-    )
-    .await?;
-    step(m, id, RequestStep::Allocate { worker: w.id }).await?;
-    step(
-        m,
-        id,
-        RequestStep::AuthoriseAccess {
-            reason: reason("Counselling and support for the external service"),
-        },
-    )
-    .await?;
+    let id = authorised(new, "Counselling and support for the external service").await?;
     step(
         s,
         id,

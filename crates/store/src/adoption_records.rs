@@ -413,6 +413,15 @@ fn optional(problems: &mut Vec<Problem>, field: &'static str, name: &str, text: 
     }
 }
 
+/// Every problem at once, or none.
+fn no_problems(problems: Vec<Problem>) -> Result<(), StoreError> {
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(problems))
+    }
+}
+
 fn capitalise(name: &str) -> String {
     let name = name.strip_prefix("the ").unwrap_or(name);
     let mut chars = name.chars();
@@ -540,6 +549,28 @@ macro_rules! standing_for {
     }};
 }
 
+/// The state `$event` moves the request to, or the end of the body with the rule it broke.
+macro_rules! apply_or_break {
+    ($req:expr, $event:expr, $body:lifetime) => {
+        match $req.state.apply($req.records, $event) {
+            Ok(next) => next,
+            Err(broken) => break $body Err(rule(broken)),
+        }
+    };
+}
+
+/// A line in the request's history: what happened (`$event`, a stored code), in which state,
+/// with a note, by whom, now.
+macro_rules! history {
+    ($self:ident, $tx:ident, $request:expr, $event:expr, $state:expr, $note:expr, $user:expr) => {{
+        let event: &str = $event;
+        let note: &str = $note;
+        sqlx::query("INSERT INTO records_request_events (request_id, event, to_state, note, user_id, at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind($request).bind(event).bind($state).bind(note).bind($user).bind($self.now())
+            .execute(&mut *$tx).await?;
+    }};
+}
+
 /// Writes a new state with its history entry, and moves the hand-over tasks on: the task the
 /// old state waited for is done, the new state's task is created.
 macro_rules! write_step {
@@ -554,9 +585,7 @@ macro_rules! write_step {
              closed_at = CASE WHEN $3 THEN $2 ELSE NULL END WHERE id = $4")
             .bind(next.as_str()).bind(now).bind(!next.is_open()).bind(req.id)
             .execute(&mut *$tx).await?;
-        sqlx::query("INSERT INTO records_request_events (request_id, event, to_state, note, user_id, at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(req.id).bind($event.as_str()).bind(next.as_str()).bind(note).bind(user).bind(now)
-            .execute(&mut *$tx).await?;
+        history!($self, $tx, req.id, $event.as_str(), next.as_str(), note, user);
         if next != req.state {
             sqlx::query("UPDATE records_tasks SET done_at = $1, done_by = $2 WHERE request_id = $3 AND done_at IS NULL AND kind <> 'close_archive_access'")
                 .bind(now).bind(user).bind(req.id).execute(&mut *$tx).await?;
@@ -861,11 +890,7 @@ fn check_new(new: &NewRecordsRequest, today: CivilDate) -> Result<(), StoreError
             "The date identity was checked must be today or in the past",
         ));
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(StoreError::Invalid(problems))
-    }
+    no_problems(problems)
 }
 
 impl Store {
@@ -926,9 +951,8 @@ impl Store {
                 .fetch_one(&mut *tx).await?;
             sqlx::query("INSERT INTO locked_records (request_id, case_reference, updated_at) VALUES ($1, $2, $3)")
                 .bind(id).bind(new.case_reference.trim()).bind(now).execute(&mut *tx).await?;
-            sqlx::query("INSERT INTO records_request_events (request_id, event, to_state, note, user_id, at) VALUES ($1, 'received', 'received', $2, $3, $4)")
-                .bind(id).bind(format!("Arrived by {} on {}", new.arrival.label().to_lowercase(), new.received_on))
-                .bind(actor.user_id).bind(now).execute(&mut *tx).await?;
+            let arrived = format!("Arrived by {} on {}", new.arrival.label().to_lowercase(), new.received_on);
+            history!(self, tx, id, "received", "received", &arrived, actor.user_id);
             add_task!(self, tx, id, actor.agency_id, TaskKind::SendForApproval);
             audit!(self, tx, who.event("records_request.recorded", "records_request", id, Some(actor.agency_id), serde_json::json!({
                 "regime": regime.as_str(), "applicant_type": new.applicant_type.as_str(),
@@ -961,9 +985,7 @@ impl Store {
             authority_proof,
             1_000,
         );
-        if !problems.is_empty() {
-            return Err(StoreError::Invalid(problems));
-        }
+        no_problems(problems)?;
         let now = self.now();
         write_tx!(self, tx => { 'body: {
             let (req, _) = standing_for!(self, tx, who, actor, id, RequestAct::EditIntake, 'body);
@@ -974,9 +996,7 @@ impl Store {
                          authority_proof = CASE WHEN $4 = '' THEN authority_proof ELSE $4 END, updated_at = $5 WHERE id = $6")
                 .bind(check.method.as_str()).bind(actor.user_id).bind(check.checked_on.to_string())
                 .bind(authority_proof.trim()).bind(now).bind(id).execute(&mut *tx).await?;
-            sqlx::query("INSERT INTO records_request_events (request_id, event, to_state, note, user_id, at) VALUES ($1, 'identity_verified', $2, $3, $4, $5)")
-                .bind(id).bind(req.state.as_str()).bind(check.method.label()).bind(actor.user_id).bind(now)
-                .execute(&mut *tx).await?;
+            history!(self, tx, id, "identity_verified", req.state.as_str(), check.method.label(), actor.user_id);
             audit!(self, tx, who.event("records_request.identity_recorded", "records_request", id, Some(req.facts.agency), serde_json::json!({
                 "method": check.method.as_str(), "authority_proof": !authority_proof.trim().is_empty()})));
             Ok(())
@@ -1107,15 +1127,11 @@ impl Store {
 
     /// The casework: only the manager and the allocated worker read it.
     pub async fn request_casework(&self, seen: &SeenRequest) -> Result<Casework, StoreError> {
-        may_on_request(seen.standing, RequestAct::Casework)
-            .or_else(|_| {
-                if seen.standing.sees_casework() {
-                    Ok(())
-                } else {
-                    Err(kinlink_domain::policy::Denied::NotAllocated)
-                }
-            })
-            .map_err(StoreError::Forbidden)?;
+        if !seen.standing.sees_casework() {
+            return Err(StoreError::Forbidden(
+                kinlink_domain::policy::Denied::NotAllocated,
+            ));
+        }
         let id = seen.request.id;
         Ok(with_pool!(self, pool => Casework {
             sessions: sqlx::query_as(
@@ -1159,35 +1175,36 @@ impl Store {
         let event = step.event();
         let (text, text_required) = step.text();
         let text = text.map(str::trim).unwrap_or("");
-        if text_required {
-            check_reason(text).map_err(|_| {
-                invalid(
-                    "reason",
-                    match step {
-                        RequestStep::Close { .. } => "Write a closing summary",
-                        RequestStep::CompleteIntermediary { .. } => {
-                            "Write the outcome of the intermediary work"
-                        }
-                        _ => "Write a reason",
-                    },
-                )
-            })?;
-        }
-        if text.chars().count() > 4_000 {
-            return Err(invalid(
+        // Checked once the person is known to stand on the request: anyone else is told it
+        // does not exist, whatever they wrote.
+        let text_problem = if text_required && check_reason(text).is_err() {
+            Some(invalid(
+                "reason",
+                match step {
+                    RequestStep::Close { .. } => "Write a closing summary",
+                    RequestStep::CompleteIntermediary { .. } => {
+                        "Write the outcome of the intermediary work"
+                    }
+                    _ => "Write a reason",
+                },
+            ))
+        } else if text.chars().count() > 4_000 {
+            Some(invalid(
                 "reason",
                 "The text must be 4,000 characters or fewer",
-            ));
-        }
+            ))
+        } else {
+            None
+        };
         let settings = self.register_settings().await?;
         let now = self.now();
         let grant_until = now + settings.records_grant_days.clamp(1, 365) * 86_400;
         write_tx!(self, tx => { 'body: {
             let (req, _) = standing_for!(self, tx, who, actor, id, RequestAct::Step(event), 'body);
-            let next = match req.state.apply(req.records, event) {
-                Ok(next) => next,
-                Err(broken) => break 'body Err(rule(broken)),
-            };
+            if let Some(problem) = text_problem {
+                break 'body Err(problem);
+            }
+            let next = apply_or_break!(req, event, 'body);
             let mut detail = serde_json::json!({"event": event.as_str(), "from": req.state.as_str(), "to": next.as_str()});
             match step {
                 RequestStep::Allocate { worker } => {
@@ -1324,9 +1341,7 @@ impl Store {
                 Some(reason) => format!("{} access revoked: {}", GrantKind::parse(&kind).map_or("", GrantKind::label), reason.trim()),
                 None => format!("{} access renewed", GrantKind::parse(&kind).map_or("", GrantKind::label)),
             };
-            sqlx::query("INSERT INTO records_request_events (request_id, event, to_state, note, user_id, at) VALUES ($1, $2, $3, $4, $5, $6)")
-                .bind(id).bind(format!("grant_{action}")).bind(req.state.as_str()).bind(&note).bind(actor.user_id).bind(now)
-                .execute(&mut *tx).await?;
+            history!(self, tx, id, &format!("grant_{action}"), req.state.as_str(), &note, actor.user_id);
             audit!(self, tx, who.event(&format!("access_grant.{action}"), "access_grant", grant_id, Some(req.facts.agency), serde_json::json!({
                 "request": id, "kind": kind, "expires_at": (action == "renewed").then_some(until)})));
             Ok(())
@@ -1345,7 +1360,10 @@ impl Store {
     ) -> Result<LockedRecord, StoreError> {
         let now = self.now();
         write_tx!(self, tx => { 'body: {
-            let Some(req) = lock_request!(self, tx, id) else { break 'body Err(StoreError::NotFound) };
+            let Some(req) = lock_request!(self, tx, id) else {
+                audit!(self, tx, who.event("locked_record.view_refused", "records_request", id, None, serde_json::json!({"kind": kind.as_str()})));
+                break 'body Err(StoreError::NotFound);
+            };
             let standing = request_standing(actor, req.facts);
             let grants: Vec<(i64, String, i64, i64, i64, Option<i64>)> = sqlx::query_as(
                 "SELECT id, kind, user_id, starts_at, expires_at, revoked_at FROM access_grants WHERE request_id = $1 AND user_id = $2")
@@ -1393,13 +1411,24 @@ impl Store {
         fields: [&str; 4],
     ) -> Result<(), StoreError> {
         let mut problems = Vec::new();
-        for (i, text) in fields.iter().enumerate() {
-            let field = ["first", "second", "third", "fourth"][i];
-            optional(&mut problems, field, "the text", text, 10_000);
+        let names: [(&'static str, &str); 4] = match kind {
+            GrantKind::LockedRecord => [
+                ("birth_mother", "the birth mother"),
+                ("birth_father", "the birth father"),
+                ("birth_registration", "the birth registration"),
+                ("case_summary", "what the case record holds"),
+            ],
+            GrantKind::Archive => [
+                ("archive_reference", "the archive reference"),
+                ("archive_location", "where the file is"),
+                ("", ""),
+                ("", ""),
+            ],
+        };
+        for ((field, name), text) in names.into_iter().zip(fields) {
+            optional(&mut problems, field, name, text, 10_000);
         }
-        if !problems.is_empty() {
-            return Err(StoreError::Invalid(problems));
-        }
+        no_problems(problems)?;
         let now = self.now();
         write_tx!(self, tx => { 'body: {
             let Some(req) = lock_request!(self, tx, id) else { break 'body Err(StoreError::NotFound) };
@@ -1458,9 +1487,7 @@ impl Store {
             if done == 0 {
                 break 'body Err(invalid("task", "There is no archive access waiting to be closed on this request"));
             }
-            sqlx::query("INSERT INTO records_request_events (request_id, event, to_state, note, user_id, at) VALUES ($1, 'archive_access_closed', $2, $3, $4, $5)")
-                .bind(id).bind(req.state.as_str()).bind("Archive access closed in the archive system").bind(actor.user_id).bind(now)
-                .execute(&mut *tx).await?;
+            history!(self, tx, id, "archive_access_closed", req.state.as_str(), "Archive access closed in the archive system", actor.user_id);
             audit!(self, tx, who.event("records_request.archive_closed", "records_request", id, Some(req.facts.agency), serde_json::json!({})));
             Ok(())
         }})
@@ -1501,16 +1528,11 @@ impl Store {
                 "The length must be between 15 and 480 minutes",
             ));
         }
-        if !problems.is_empty() {
-            return Err(StoreError::Invalid(problems));
-        }
+        no_problems(problems)?;
         let now = self.now();
         write_tx!(self, tx => { 'body: {
             let (req, _) = standing_for!(self, tx, who, actor, id, RequestAct::Casework, 'body);
-            let next = match req.state.apply(req.records, RequestEvent::Counsel) {
-                Ok(next) => next,
-                Err(broken) => break 'body Err(rule(broken)),
-            };
+            let next = apply_or_break!(req, RequestEvent::Counsel, 'body);
             let appointment: i64 = sqlx::query_scalar(
                 "INSERT INTO counselling_appointments (request_id, starts_at, minutes, venue, place, counsellor, created_by, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id")
@@ -1542,8 +1564,7 @@ impl Store {
             if changed == 0 {
                 break 'body Err(StoreError::NotFound);
             }
-            sqlx::query("INSERT INTO records_request_events (request_id, event, to_state, note, user_id, at) VALUES ($1, 'appointment_cancelled', $2, 'Counselling appointment cancelled', $3, $4)")
-                .bind(id).bind(req.state.as_str()).bind(actor.user_id).bind(now).execute(&mut *tx).await?;
+            history!(self, tx, id, "appointment_cancelled", req.state.as_str(), "Counselling appointment cancelled", actor.user_id);
             audit!(self, tx, who.event("counselling.appointment_cancelled", "records_request", id, Some(req.facts.agency), serde_json::json!({"appointment": appointment})));
             Ok(())
         }})
@@ -1591,16 +1612,11 @@ impl Store {
                 "Confirm the record is accurate to sign it",
             ));
         }
-        if !problems.is_empty() {
-            return Err(StoreError::Invalid(problems));
-        }
+        no_problems(problems)?;
         let now = self.now();
         write_tx!(self, tx => { 'body: {
             let (req, _) = standing_for!(self, tx, who, actor, id, RequestAct::Casework, 'body);
-            let next = match req.state.apply(req.records, RequestEvent::Counsel) {
-                Ok(next) => next,
-                Err(broken) => break 'body Err(rule(broken)),
-            };
+            let next = apply_or_break!(req, RequestEvent::Counsel, 'body);
             if let Some(appointment) = new.appointment_id {
                 let found: Option<i64> = sqlx::query_scalar("SELECT id FROM counselling_appointments WHERE id = $1 AND request_id = $2")
                     .bind(appointment).bind(id).fetch_optional(&mut *tx).await?;
@@ -1664,16 +1680,11 @@ impl Store {
                 "Say what birth-record information was shared",
             ));
         }
-        if !problems.is_empty() {
-            return Err(StoreError::Invalid(problems));
-        }
+        no_problems(problems)?;
         let now = self.now();
         write_tx!(self, tx => { 'body: {
             let (req, _) = standing_for!(self, tx, who, actor, id, RequestAct::Casework, 'body);
-            let next = match req.state.apply(req.records, RequestEvent::RecordReferral) {
-                Ok(next) => next,
-                Err(broken) => break 'body Err(rule(broken)),
-            };
+            let next = apply_or_break!(req, RequestEvent::RecordReferral, 'body);
             if !new.shared.trim().is_empty()
                 && let Err(broken) = may_disclose(req.state, req.records, new.shared_birth_record_information)
             {
@@ -1739,7 +1750,6 @@ impl Store {
         action: &str,
         note: &str,
     ) -> Result<(), StoreError> {
-        let now = self.now();
         write_tx!(self, tx => { 'body: {
             let (req, _) = standing_for!(self, tx, who, actor, id, RequestAct::Casework, 'body);
             if req.state.is_read_only() {
@@ -1753,9 +1763,7 @@ impl Store {
             if changed == 0 {
                 break 'body Err(StoreError::NotFound);
             }
-            sqlx::query("INSERT INTO records_request_events (request_id, event, to_state, note, user_id, at) VALUES ($1, $2, $3, $4, $5, $6)")
-                .bind(id).bind(action.trim_start_matches("records_request.")).bind(req.state.as_str()).bind(note).bind(actor.user_id).bind(now)
-                .execute(&mut *tx).await?;
+            history!(self, tx, id, action.trim_start_matches("records_request."), req.state.as_str(), note, actor.user_id);
             audit!(self, tx, who.event(action, "records_request", id, Some(req.facts.agency), serde_json::json!({"row": row})));
             Ok(())
         }})
@@ -1790,9 +1798,7 @@ impl Store {
                 "The date must be today or in the past",
             ));
         }
-        if !problems.is_empty() {
-            return Err(StoreError::Invalid(problems));
-        }
+        no_problems(problems)?;
         let now = self.now();
         write_tx!(self, tx => { 'body: {
             let (req, _) = standing_for!(self, tx, who, actor, id, RequestAct::Casework, 'body);
@@ -1804,9 +1810,7 @@ impl Store {
                  VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
                 .bind(id).bind(new.what.trim()).bind(new.to_whom.trim()).bind(new.disclosed_on.to_string())
                 .bind(new.birth_record_information).bind(actor.user_id).bind(now).fetch_one(&mut *tx).await?;
-            sqlx::query("INSERT INTO records_request_events (request_id, event, to_state, note, user_id, at) VALUES ($1, 'disclosure', $2, $3, $4, $5)")
-                .bind(id).bind(req.state.as_str()).bind(format!("Disclosed to {}", new.to_whom.trim())).bind(actor.user_id).bind(now)
-                .execute(&mut *tx).await?;
+            history!(self, tx, id, "disclosure", req.state.as_str(), &format!("Disclosed to {}", new.to_whom.trim()), actor.user_id);
             audit!(self, tx, who.event("records_request.disclosure_recorded", "records_request", id, Some(req.facts.agency), serde_json::json!({
                 "disclosure": disclosure, "birth_record_information": new.birth_record_information})));
             Ok(disclosure)
@@ -1832,9 +1836,7 @@ impl Store {
             subject_views,
             4_000,
         );
-        if !problems.is_empty() {
-            return Err(StoreError::Invalid(problems));
-        }
+        no_problems(problems)?;
         let now = self.now();
         write_tx!(self, tx => { 'body: {
             let (req, _) = standing_for!(self, tx, who, actor, id, RequestAct::Casework, 'body);
@@ -1856,8 +1858,7 @@ impl Store {
                 };
                 write_step!(self, tx, &req, RequestEvent::CompleteIntermediary, next, &format!("{note}. {outcome}"), actor.user_id);
             } else {
-                sqlx::query("INSERT INTO records_request_events (request_id, event, to_state, note, user_id, at) VALUES ($1, 'intermediary_checks', $2, $3, $4, $5)")
-                    .bind(id).bind(req.state.as_str()).bind(&note).bind(actor.user_id).bind(now).execute(&mut *tx).await?;
+                history!(self, tx, id, "intermediary_checks", req.state.as_str(), &note, actor.user_id);
             }
             audit!(self, tx, who.event("intermediary.checks_recorded", "records_request", id, Some(req.facts.agency), serde_json::json!({
                 "veto": veto.as_str(), "register": register.as_str()})));
@@ -1891,8 +1892,7 @@ impl Store {
             }
             sqlx::query("UPDATE intermediary_records SET tracing_started_at = $1 WHERE request_id = $2 AND tracing_started_at IS NULL")
                 .bind(now).bind(id).execute(&mut *tx).await?;
-            sqlx::query("INSERT INTO records_request_events (request_id, event, to_state, note, user_id, at) VALUES ($1, 'tracing_started', $2, 'Tracing started', $3, $4)")
-                .bind(id).bind(req.state.as_str()).bind(actor.user_id).bind(now).execute(&mut *tx).await?;
+            history!(self, tx, id, "tracing_started", req.state.as_str(), "Tracing started", actor.user_id);
             audit!(self, tx, who.event("intermediary.tracing_started", "records_request", id, Some(req.facts.agency), serde_json::json!({})));
             Ok(())
         }})
@@ -2010,8 +2010,7 @@ impl Store {
                 .bind(email.trim()).bind(&mail.subject).bind(&mail.body).bind(now)
                 .bind(&mail.file_name).bind("text/calendar; charset=UTF-8; method=REQUEST").bind(&mail.ics)
                 .execute(&mut *tx).await?;
-            sqlx::query("INSERT INTO records_request_events (request_id, event, to_state, note, user_id, at) VALUES ($1, 'invitation_sent', $2, 'Invitation e-mailed to the applicant', $3, $4)")
-                .bind(id).bind(req.state.as_str()).bind(actor.user_id).bind(now).execute(&mut *tx).await?;
+            history!(self, tx, id, "invitation_sent", req.state.as_str(), "Invitation e-mailed to the applicant", actor.user_id);
             audit!(self, tx, who.event("counselling.invitation_sent", "records_request", id, Some(req.facts.agency), serde_json::json!({"appointment": appointment})));
             Ok(())
         }})

@@ -239,6 +239,24 @@ pub async fn show(
         .next()
         .unwrap_or(&s.user.name)
         .to_owned();
+    if policy::works_on_records(actor.role) {
+        // Records requests: the person's hand-over tasks and this week's counselling.
+        let inbox = state.store.records_inbox(actor).await?;
+        if !inbox.tasks.is_empty() || actor.role != kinlink_domain::Role::SocialWorker {
+            figures.push(Figure {
+                label: "Records-request tasks waiting for you",
+                value: inbox.tasks.len() as i64,
+                href: "/records#tasks".into(),
+            });
+        }
+        if !inbox.appointments.is_empty() {
+            figures.push(Figure {
+                label: "Counselling appointments this week",
+                value: inbox.appointments.len() as i64,
+                href: "/records#appointments".into(),
+            });
+        }
+    }
     let links = if policy::works_on_links(actor.role) {
         Some(super::links::link_groups(&state, &s).await?)
     } else {
