@@ -950,6 +950,18 @@ pub async fn archive_closed(
 /// The person's open hand-over tasks, and their appointments in the next seven days.
 pub async fn inbox(State(state): State<AppState>, p: ApiPerson) -> Result<Json<Value>, ApiError> {
     let inbox = state.store.records_inbox(p.actor()).await?;
+    // The inbox names applicants: reading it is audited, as the list is.
+    state
+        .store
+        .record(
+            &p.who(),
+            "records_request.inbox_viewed",
+            "records_request",
+            None::<i64>,
+            Some(p.actor().agency_id),
+            json!({"tasks": inbox.tasks.len(), "appointments": inbox.appointments.len()}),
+        )
+        .await?;
     Ok(Json(json!({
         "tasks": inbox.tasks.iter().map(|t| {
             let mut task = task_json(t);

@@ -341,6 +341,11 @@ async fn a_request_runs_from_intake_to_closure_each_step_by_its_own_person() {
     let (_, inbox) = get(&app, &token, WORKER, "/api/v1/records-inbox").await;
     assert_eq!(inbox["appointments"][0]["id"], appointment, "{inbox}");
     assert_eq!(inbox["appointments"][0]["applicant_name"], "Jordan Ellery");
+    assert_eq!(
+        app.last_audit_action().await,
+        "records_request.inbox_viewed",
+        "the inbox names applicants, so reading it is audited"
+    );
 
     let ics_path = format!("{base}/appointments/{appointment}/invitation.ics");
     let (status, headers, bytes) = send(&app, &token, WORKER, Method::GET, &ics_path, None).await;
