@@ -90,6 +90,10 @@ pub fn router() -> Router<AppState> {
             axum::routing::post(crate::api_records::cancel_appointment),
         )
         .route(
+            "/records-requests/{id}/appointments/{appointment}/invitation",
+            axum::routing::post(crate::api_records::email_invitation),
+        )
+        .route(
             "/records-requests/{id}/appointments/{appointment}/invitation.ics",
             get(crate::api_records::invitation),
         )
@@ -131,7 +135,7 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/records-requests/{id}/locked-record",
-            get(crate::api_records::locked_record),
+            get(crate::api_records::locked_record).put(crate::api_records::record_locked_record),
         )
         .route(
             "/records-requests/{id}/view-log",

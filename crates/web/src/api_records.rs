@@ -659,6 +659,16 @@ pub async fn cancel_appointment(
     Ok(Json(json!({"id": appointment, "cancelled": true})))
 }
 
+/// E-mails the appointment's invitation, with its calendar file, to the applicant.
+pub async fn email_invitation(
+    State(state): State<AppState>,
+    p: ApiPerson,
+    Path((id, appointment)): Path<(i64, i64)>,
+) -> Result<Json<Value>, ApiError> {
+    crate::pages::records::email_invitation(&state, &p.who(), p.actor(), id, appointment).await?;
+    Ok(Json(json!({"id": appointment, "invited": true})))
+}
+
 /// The appointment as a calendar file, for the worker to send or import. Seeing the request
 /// first audits the view.
 pub async fn invitation(
@@ -879,6 +889,42 @@ pub struct LockedQuery {
 /// The locked record, as much as the caller's own active grant of `kind` opens (the case
 /// record's contents, or where the archived file is). Without one: "not found", and the
 /// attempt is logged for the manager.
+/// The grant holder records what the locked record holds: with `kind=locked_record`,
+/// `{birth_mother, birth_father, birth_registration, case_summary}`; with `kind=archive`,
+/// `{archive_reference, archive_location}`. Without the holder's own active grant: 404.
+pub async fn record_locked_record(
+    State(state): State<AppState>,
+    p: ApiPerson,
+    Path(id): Path<i64>,
+    Query(q): Query<LockedQuery>,
+    Json(body): Json<Value>,
+) -> Result<Json<Value>, ApiError> {
+    let kind = match q.kind.as_str() {
+        "" => GrantKind::LockedRecord,
+        code => GrantKind::parse(code)
+            .ok_or_else(|| invalid("kind", "kind must be one of locked_record, archive"))?,
+    };
+    let fields = match kind {
+        GrantKind::LockedRecord => [
+            text(&body, "birth_mother"),
+            text(&body, "birth_father"),
+            text(&body, "birth_registration"),
+            text(&body, "case_summary"),
+        ],
+        GrantKind::Archive => [
+            text(&body, "archive_reference"),
+            text(&body, "archive_location"),
+            "",
+            "",
+        ],
+    };
+    state
+        .store
+        .record_case_file(&p.who(), p.actor(), id, kind, fields)
+        .await?;
+    Ok(Json(json!({"kind": kind.as_str(), "saved": true})))
+}
+
 pub async fn locked_record(
     State(state): State<AppState>,
     p: ApiPerson,

@@ -310,9 +310,34 @@ async fn a_request_runs_from_intake_to_closure_each_step_by_its_own_person() {
     assert_eq!(record["kind"], "locked_record");
     assert_eq!(record["case_reference"], "NS/ADOPT/1987/042");
     assert!(record.get("birth_mother").is_some() && record.get("archive_location").is_none());
-    // The manager who authorised holds no grant, so reads nothing.
+    // The grant holder records what the case file holds; it is read back, locked.
+    let contents = json!({"birth_mother": "Ann Example (synthetic)", "birth_father": "",
+        "birth_registration": "Northshire, 1961", "case_summary": "Court papers and a letter."});
+    let (status, body) = call(
+        &app,
+        &token,
+        WORKER,
+        Method::PUT,
+        &locked,
+        Some(contents.clone()),
+    )
+    .await;
+    assert_eq!(
+        (status, body["saved"].as_bool()),
+        (StatusCode::OK, Some(true)),
+        "{body}"
+    );
+    let (_, record) = get(&app, &token, WORKER, &locked).await;
+    assert_eq!(record["birth_mother"], "Ann Example (synthetic)");
+    // The manager who authorised holds no grant, so reads and writes nothing.
     let (status, _) = get(&app, &token, MANAGER, &locked).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = call(&app, &token, MANAGER, Method::PUT, &locked, Some(contents)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.last_audit_action().await,
+        "locked_record.change_refused"
+    );
     let archive = format!("{locked}?kind=archive");
     let (status, _) = get(&app, &token, WORKER, &archive).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "no archive grant yet");
@@ -346,6 +371,20 @@ async fn a_request_runs_from_intake_to_closure_each_step_by_its_own_person() {
         "records_request.inbox_viewed",
         "the inbox names applicants, so reading it is audited"
     );
+    let (status, body) = post(
+        &app,
+        &token,
+        WORKER,
+        &format!("{base}/appointments/{appointment}/invitation"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["invited"].as_bool()),
+        (StatusCode::OK, Some(true)),
+        "{body}"
+    );
+    assert_eq!(app.last_audit_action().await, "counselling.invitation_sent");
 
     let ics_path = format!("{base}/appointments/{appointment}/invitation.ics");
     let (status, headers, bytes) = send(&app, &token, WORKER, Method::GET, &ics_path, None).await;

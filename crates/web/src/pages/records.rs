@@ -956,7 +956,9 @@ pub async fn act_on_item(
             .cancel_appointment(&who, actor, id, item)
             .await
             .map(|()| "step"),
-        ("appointments", "email") => invite(&state, &s, id, item).await.map(|()| "invited"),
+        ("appointments", "email") => email_invitation(&state, &who, actor, id, item)
+            .await
+            .map(|()| "invited"),
         ("referrals", "agreement") => store
             .record_agreement(&who, actor, id, item)
             .await
@@ -1023,13 +1025,16 @@ async fn organiser(state: &AppState, seen: &SeenRequest) -> Result<String, WebEr
     })
 }
 
-async fn invite(
+/// Queues the appointment's invitation, with its calendar file, to the applicant's e-mail
+/// address: for the pages and the API alike.
+pub(crate) async fn email_invitation(
     state: &AppState,
-    s: &SignedIn,
+    who: &kinlink_store::Who,
+    actor: kinlink_domain::policy::Actor,
     id: i64,
     appointment: i64,
 ) -> Result<(), StoreError> {
-    let seen = state.store.records_request(&s.who(), s.actor(), id).await?;
+    let seen = state.store.records_request(who, actor, id).await?;
     let a = state.store.appointment_for(&seen, appointment).await?;
     let from = organiser(state, &seen)
         .await
@@ -1057,7 +1062,7 @@ async fn invite(
     };
     state
         .store
-        .queue_invitation(&s.who(), s.actor(), id, appointment, &mail)
+        .queue_invitation(who, actor, id, appointment, &mail)
         .await
 }
 
