@@ -312,8 +312,9 @@ async fn load_records_requests(store: &Store) -> Result<(), CliError> {
             ["ARC-1962-0417", "Records store, bay 12, box 31", "", ""],
         )
         .await?;
-    let next_week = store.now() + 7 * 86_400;
-    let starts_at = next_week - next_week.rem_euclid(86_400) + 10 * 3_600;
+    // Three days ahead at 10:00 UTC, so it shows among the worker's appointments this week.
+    let in_three_days = store.now() + 3 * 86_400;
+    let starts_at = in_three_days - in_three_days.rem_euclid(86_400) + 10 * 3_600;
     store
         .arrange_appointment(
             &as_who(w),

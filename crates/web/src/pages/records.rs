@@ -433,6 +433,8 @@ fn step_label(event: RequestEvent) -> &'static str {
 /// What a history line says, from its stored event code.
 fn history_text(event: &str) -> String {
     match RequestEvent::parse(event) {
+        Some(RequestEvent::Counsel) => "Counselling".into(),
+        Some(RequestEvent::RecordReferral) => "Referral".into(),
         Some(e) => e.label().to_owned(),
         None => match event {
             "received" => "Request received".into(),
