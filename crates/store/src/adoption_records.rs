@@ -9,6 +9,7 @@
 //! the attempt is audited. Nothing here deletes: closed cases are kept (and the database
 //! refuses deletes).
 
+use crate::links::invalid;
 use crate::{Backend, Store, StoreError, Who};
 use kinlink_domain::Timestamp;
 use kinlink_domain::audit::{AuditEvent, entry_hash};
@@ -386,10 +387,6 @@ pub struct RecordsInbox {
     pub tasks: Vec<RecordsTask>,
     /// The worker's appointments in the next seven days.
     pub appointments: Vec<(Appointment, String)>,
-}
-
-fn invalid(field: &'static str, message: impl Into<String>) -> StoreError {
-    StoreError::Invalid(vec![Problem::new(field, message)])
 }
 
 /// Required text, at most `max` characters.

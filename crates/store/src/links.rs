@@ -352,7 +352,8 @@ pub fn mail_body(text: &str) -> String {
     )
 }
 
-fn invalid(field: &'static str, message: impl Into<String>) -> StoreError {
+/// One problem with one field: the store's refusal of bad content.
+pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> StoreError {
     StoreError::Invalid(vec![kinlink_domain::child::Problem::new(field, message)])
 }
 

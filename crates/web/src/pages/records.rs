@@ -511,11 +511,10 @@ async fn request_page(
             }
         })
         .collect();
-    let tasks = state
-        .store
-        .request_tasks(&seen)
-        .await?
-        .into_iter()
+    // Read once: the lines shown, and whether archive access waits to be confirmed closed.
+    let raw_tasks = state.store.request_tasks(&seen).await?;
+    let tasks = raw_tasks
+        .iter()
         .map(|t| TaskLine {
             label: t.label(),
             due: uk_time(t.due_at),
@@ -524,7 +523,6 @@ async fn request_page(
             escalated: t.escalated_at.is_some(),
         })
         .collect::<Vec<_>>();
-    let raw_tasks = state.store.request_tasks(&seen).await?;
     let appointments_raw = state.store.request_appointments(&seen).await?;
     let casework = if seen.standing.sees_casework() {
         Some(state.store.request_casework(&seen).await?)
