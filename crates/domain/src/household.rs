@@ -3,8 +3,20 @@
 //! agreed it. Seen by staff finding families, never by other adopters (see the policy).
 
 use crate::Timestamp;
-use crate::child::{Contact, Gender, Problem};
+use crate::child::{Contact, Ethnicity, Gender, Problem};
+use crate::coded_enum;
 use crate::profile::{CivilDate, HouseholdStatus, NeedCategory, NeedLevel};
+
+coded_enum! {
+    /// What the adopters have done that helps them parent a child with more to manage: matching
+    /// weighs it for sibling groups, older children and children with more than low needs.
+    pub enum Experience {
+        Parenting = "parenting", "Parenting their own or adopted children";
+        Fostering = "fostering", "Fostering";
+        WorkWithChildren = "work_with_children", "Work or volunteering with children";
+        Disability = "disability", "Caring for someone with a disability";
+    }
+}
 
 /// The most a household can consider of one kind of need, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,11 +42,22 @@ pub struct HouseholdDetails {
     pub contact: Contact,
     /// Identity and cultural abilities: in the worker's or adopters' own words.
     pub identity: String,
+    /// The adopters' own ethnic heritage, for matching's identity criterion (empty: not
+    /// recorded).
+    pub heritage: Vec<Ethnicity>,
+    /// What they have done that helps parent a child with more to manage; `None`: not recorded
+    /// (an empty list is "none of these").
+    pub experience: Option<Vec<Experience>>,
     pub languages: Vec<String>,
     /// Children already in the home, and their ages.
     pub children_at_home: u8,
     pub children_at_home_notes: String,
+    /// The youngest child at home's age in years; `None` when there are none or it is not
+    /// recorded.
+    pub youngest_at_home: Option<u8>,
     pub pets: String,
+    /// Whether one of the adopters will be at home full-time; `None`: not recorded.
+    pub carer_at_home: Option<bool>,
     /// The local authority area the family lives in.
     pub area: String,
     pub text: String,
@@ -97,6 +120,17 @@ impl HouseholdDetails {
                 "Approved ages must be between 0 and 17 years, the youngest first",
             ));
         }
+        match self.youngest_at_home {
+            Some(_) if self.children_at_home == 0 => out.push(Problem::new(
+                "youngest_at_home",
+                "Leave the youngest child's age blank when there are no children at home",
+            )),
+            Some(age) if age > 17 => out.push(Problem::new(
+                "youngest_at_home",
+                "The youngest child at home must be 17 or younger",
+            )),
+            _ => {}
+        }
         if !known_area(&self.area) {
             out.push(Problem::new(
                 "area",
@@ -146,10 +180,14 @@ mod tests {
             needs: vec![],
             contact: Contact::default(),
             identity: String::new(),
+            heritage: vec![],
+            experience: None,
             languages: vec!["English".into()],
             children_at_home: 0,
             children_at_home_notes: String::new(),
             pets: String::new(),
+            youngest_at_home: None,
+            carer_at_home: None,
             area: "Kent".into(),
             text: "We are a calm and playful family.".into(),
             consent_to_referral: true,

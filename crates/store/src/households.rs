@@ -5,9 +5,9 @@
 use crate::{Backend, Store, StoreError, Who};
 use kinlink_domain::Timestamp;
 use kinlink_domain::audit::{AuditEvent, entry_hash};
-use kinlink_domain::child::{Contact, Gender, Problem};
+use kinlink_domain::child::{Contact, Ethnicity, Gender, Problem};
 use kinlink_domain::confidentiality::{self, Finding, ScanContext};
-use kinlink_domain::household::{HouseholdDetails, HouseholdProfile, Openness};
+use kinlink_domain::household::{Experience, HouseholdDetails, HouseholdProfile, Openness};
 use kinlink_domain::places;
 use kinlink_domain::policy::{Action, Permit, Viewer, Visible, reveal_household};
 use kinlink_domain::profile::{
@@ -23,7 +23,8 @@ macro_rules! write_details {
             "UPDATE households SET applicants = $1, approved_on = $2, children_min = $3, children_max = $4, \
              age_min_years = $5, age_max_years = $6, gender = $7, needs = $8, contact_letterbox = $9, contact_direct = $10, \
              contact_siblings = $11, identity = $12, languages = $13, children_at_home = $14, children_at_home_notes = $15, \
-             pets = $16, area = $17, profile_text = $18, consent_to_referral = $19, updated_at = $20 WHERE id = $21",
+             pets = $16, area = $17, profile_text = $18, consent_to_referral = $19, updated_at = $20, heritage = $22, \
+             experience = $23, carer_at_home = $24, youngest_at_home = $25 WHERE id = $21",
         )
         .bind(d.applicants.iter().map(|a| a.trim()).collect::<Vec<_>>().join("\n"))
         .bind(d.approved_on.map(|a| a.to_string()))
@@ -46,6 +47,12 @@ macro_rules! write_details {
         .bind(d.consent_to_referral)
         .bind($now)
         .bind($id)
+        .bind(codes(d.heritage.iter().map(|e| e.as_str())))
+        .bind(d.experience.as_ref().map_or(String::new(), |e| {
+            if e.is_empty() { NO_EXPERIENCE.to_owned() } else { codes(e.iter().map(|x| x.as_str())) }
+        }))
+        .bind(d.carer_at_home)
+        .bind(d.youngest_at_home.map(i64::from))
         .execute(&mut *$tx)
         .await?;
     }};
@@ -77,6 +84,10 @@ struct HouseholdRow {
     area: String,
     profile_text: String,
     consent_to_referral: bool,
+    heritage: String,
+    experience: String,
+    carer_at_home: Option<bool>,
+    youngest_at_home: Option<i64>,
     worker_id: Option<i64>,
     worker_name: Option<String>,
     submitted_by: Option<i64>,
@@ -91,7 +102,8 @@ macro_rules! household_select {
         "SELECT h.id, h.agency_id, a.name AS agency_name, a.region, h.status, h.applicants, \
          h.approved_on, h.children_min, h.children_max, h.age_min_years, h.age_max_years, h.gender, h.needs, \
          h.contact_letterbox, h.contact_direct, h.contact_siblings, h.identity, h.languages, h.children_at_home, \
-         h.children_at_home_notes, h.pets, h.area, h.profile_text, h.consent_to_referral, h.worker_id, \
+         h.children_at_home_notes, h.pets, h.area, h.profile_text, h.consent_to_referral, h.heritage, \
+         h.experience, h.carer_at_home, h.youngest_at_home, h.worker_id, \
          u.name AS worker_name, h.submitted_by, h.created_at, h.updated_at, h.active_since, h.reviewed_at \
          FROM households h JOIN agencies a ON a.id = h.agency_id LEFT JOIN users u ON u.id = h.worker_id"
     };
@@ -157,6 +169,12 @@ impl HouseholdRow {
                     sibling_contact: self.contact_siblings,
                 },
                 identity: self.identity,
+                heritage: parse_codes(&self.heritage, Ethnicity::parse, "heritage")?,
+                experience: match self.experience.as_str() {
+                    "" => None,
+                    NO_EXPERIENCE => Some(Vec::new()),
+                    codes => Some(parse_codes(codes, Experience::parse, "experience")?),
+                },
                 languages: self
                     .languages
                     .split(',')
@@ -167,6 +185,8 @@ impl HouseholdRow {
                 children_at_home: small(self.children_at_home),
                 children_at_home_notes: self.children_at_home_notes,
                 pets: self.pets,
+                youngest_at_home: self.youngest_at_home.map(small),
+                carer_at_home: self.carer_at_home,
                 area: self.area,
                 text: self.profile_text,
                 consent_to_referral: self.consent_to_referral,
@@ -181,6 +201,25 @@ impl HouseholdRow {
             reviewed_at: self.reviewed_at,
         })
     }
+}
+
+/// What the experience column holds when the adopters have none of the kinds listed (an empty
+/// column means it was never recorded).
+const NO_EXPERIENCE: &str = "none";
+
+fn codes<'a>(codes: impl Iterator<Item = &'a str>) -> String {
+    codes.collect::<Vec<_>>().join(",")
+}
+
+fn parse_codes<T>(
+    text: &str,
+    parse: fn(&str) -> Option<T>,
+    what: &str,
+) -> Result<Vec<T>, StoreError> {
+    text.split(',')
+        .filter(|c| !c.is_empty())
+        .map(|c| parse(c).ok_or_else(|| corrupt(what, c)))
+        .collect()
 }
 
 fn needs_json(needs: &[Openness]) -> String {
@@ -225,12 +264,17 @@ fn changed_fields(before: &HouseholdDetails, after: &HouseholdDetails) -> Vec<&'
     check("contact", before.contact == after.contact);
     check(
         "identity",
-        before.identity == after.identity && before.languages == after.languages,
+        before.identity == after.identity
+            && before.languages == after.languages
+            && before.heritage == after.heritage,
     );
+    check("experience", before.experience == after.experience);
     check(
         "children_at_home",
         before.children_at_home == after.children_at_home
-            && before.children_at_home_notes == after.children_at_home_notes,
+            && before.children_at_home_notes == after.children_at_home_notes
+            && before.youngest_at_home == after.youngest_at_home
+            && before.carer_at_home == after.carer_at_home,
     );
     check("pets", before.pets == after.pets);
     check("area", before.area == after.area);

@@ -8,7 +8,7 @@ use crate::names;
 use crate::phrases::{self, fill};
 use crate::random::Random;
 use kinlink_domain::child::{Contact, Ethnicity, Gender};
-use kinlink_domain::household::{HouseholdDetails, Openness};
+use kinlink_domain::household::{Experience, HouseholdDetails, Openness};
 use kinlink_domain::profile::{CivilDate, NeedCategory, NeedLevel};
 
 /// Approved within the last two years.
@@ -20,12 +20,13 @@ const MAX_WORDS: usize = 400;
 pub(crate) fn generate(
     count: usize,
     rng: &mut Random,
+    extras: &mut Random,
     today: CivilDate,
 ) -> Vec<GeneratedHousehold> {
-    (0..count).map(|_| household(rng, today)).collect()
+    (0..count).map(|_| household(rng, extras, today)).collect()
 }
 
-fn household(rng: &mut Random, today: CivilDate) -> GeneratedHousehold {
+fn household(rng: &mut Random, extras: &mut Random, today: CivilDate) -> GeneratedHousehold {
     let single = rng.chance(SINGLE_SHARE);
     let applicants = applicants(single, rng);
     let approved_days_ago = rng.between(0, APPROVED_WITHIN_DAYS - 1);
@@ -92,6 +93,22 @@ fn household(rng: &mut Random, today: CivilDate) -> GeneratedHousehold {
         .unwrap_or(&None);
     let area = pick_area(rng, &HOUSEHOLD_REGION_WEIGHTS);
     let text = text(&voice, &at_home, pets, rng);
+    // From a stream of their own: added after the rest, they leave every other draw (and so
+    // every data set made before) as it was.
+    let mut experience: Vec<Experience> = Vec::new();
+    if children_at_home > 0 {
+        experience.push(Experience::Parenting);
+    }
+    for (kind, chance) in [
+        (Experience::Fostering, 0.08),
+        (Experience::WorkWithChildren, 0.3),
+        (Experience::Disability, 0.07),
+    ] {
+        if extras.chance(chance) {
+            experience.push(kind);
+        }
+    }
+    let carer_at_home = extras.chance(0.35);
 
     GeneratedHousehold {
         details: HouseholdDetails {
@@ -105,10 +122,14 @@ fn household(rng: &mut Random, today: CivilDate) -> GeneratedHousehold {
             needs,
             contact,
             identity,
+            heritage: vec![ethnicity],
+            experience: Some(experience),
             languages,
             children_at_home,
             children_at_home_notes: at_home.notes.join(" "),
             pets: pets.map_or(String::new(), |(field, _)| field.to_owned()),
+            youngest_at_home: at_home.youngest,
+            carer_at_home: Some(carer_at_home),
             area: area.to_owned(),
             text,
             consent_to_referral: true,
@@ -274,6 +295,7 @@ const AGES: [(u8, &str); 14] = [
 struct AtHome {
     notes: Vec<String>,
     sentence: Option<String>,
+    youngest: Option<u8>,
 }
 
 /// Mostly none; otherwise one or two, older than the children the family is approved for (so
@@ -289,6 +311,7 @@ fn at_home(approved_up_to: u8, rng: &mut Random) -> AtHome {
         return AtHome {
             notes: Vec::new(),
             sentence: None,
+            youngest: None,
         };
     }
     let mut children: Vec<(u8, &str, &str)> = (0..count)
@@ -321,6 +344,7 @@ fn at_home(approved_up_to: u8, rng: &mut Random) -> AtHome {
     AtHome {
         notes,
         sentence: Some(sentence),
+        youngest: children.iter().map(|(age, _, _)| *age).min(),
     }
 }
 

@@ -119,9 +119,15 @@ pub fn generate(dataset: Dataset, seed: u64, today: CivilDate) -> Population {
     // Separate streams, so that a change to how households are drawn leaves the children be.
     let mut for_children = random::Random::stream(seed, 1);
     let mut for_households = random::Random::stream(seed, 2);
+    let mut for_household_extras = random::Random::stream(seed, 3);
     Population {
         child_profiles: children::generate(dataset.children, &mut for_children, today),
-        households: households::generate(dataset.households, &mut for_households, today),
+        households: households::generate(
+            dataset.households,
+            &mut for_households,
+            &mut for_household_extras,
+            today,
+        ),
     }
 }
 

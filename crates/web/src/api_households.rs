@@ -9,7 +9,8 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use kinlink_domain::household::HouseholdProfile;
+use kinlink_domain::child::{Ethnicity, Problem};
+use kinlink_domain::household::{Experience, HouseholdDetails, HouseholdProfile};
 use kinlink_domain::policy::{self, Action, Viewer, Visible};
 use kinlink_domain::profile::{CivilDate, NeedCategory};
 use kinlink_store::HouseholdSearch;
@@ -39,10 +40,14 @@ fn household_json(h: &HouseholdProfile) -> Value {
         "needs": d.needs.iter().map(|n| json!({"category": n.category.as_str(), "level": n.level.as_str(), "reason": n.reason})).collect::<Vec<_>>(),
         "contact": {"letterbox": d.contact.letterbox, "direct_birth_family": d.contact.direct_birth_family, "sibling_contact": d.contact.sibling_contact},
         "identity": d.identity,
+        "heritage": d.heritage.iter().map(|e| e.as_str()).collect::<Vec<_>>(),
+        "experience": d.experience.as_ref().map(|had| had.iter().map(|e| e.as_str()).collect::<Vec<_>>()),
         "languages": d.languages,
         "children_at_home": d.children_at_home,
+        "youngest_at_home": d.youngest_at_home,
         "children_at_home_notes": d.children_at_home_notes,
         "pets": d.pets,
+        "carer_at_home": d.carer_at_home,
         "area": d.area,
         "text": d.text,
         "consent_to_referral": d.consent_to_referral,
@@ -102,6 +107,18 @@ fn fields_of(body: &Value) -> Fields {
                 ("consent_to_referral", Value::Bool(true)) => {
                     pairs.push((key.clone(), "yes".into()));
                 }
+                ("carer_at_home", Value::Bool(at_home)) => {
+                    pairs.push((key.clone(), if *at_home { "yes" } else { "no" }.into()));
+                }
+                // A list of codes; an empty list for "none of these" (omit it: not recorded).
+                ("heritage" | "experience", Value::Array(codes)) => {
+                    if key == "experience" && codes.is_empty() {
+                        pairs.push(("experience_none".into(), "yes".into()));
+                    }
+                    for code in codes.iter().filter_map(Value::as_str) {
+                        pairs.push((format!("{key}_{code}"), "yes".into()));
+                    }
+                }
                 (_, Value::String(s)) => pairs.push((key.clone(), s.clone())),
                 (_, Value::Number(n)) => pairs.push((key.clone(), n.to_string())),
                 _ => {}
@@ -122,6 +139,34 @@ fn fields_of(body: &Value) -> Fields {
         f.default(name, value);
     }
     f
+}
+
+/// The household's details from a JSON body, checked as the form checks them, and its lists of
+/// codes checked first (the form's checkboxes cannot send an unknown one; a body can).
+fn details_of(body: &Value, min_words: usize) -> Result<HouseholdDetails, ApiError> {
+    let unknown = |key: &'static str, known: fn(&str) -> bool, what: &str| {
+        body.get(key)
+            .and_then(Value::as_array)
+            .and_then(|codes| {
+                codes
+                    .iter()
+                    .find(|c| !c.as_str().is_some_and(known))
+                    .map(|c| Problem::new(key, format!("{c} is not {what}")))
+            })
+    };
+    let problems: Vec<Problem> = [
+        unknown("heritage", |c| Ethnicity::parse(c).is_some(), "an ethnic group code"),
+        unknown("experience", |c| Experience::parse(c).is_some(), "an experience code"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !problems.is_empty() {
+        return Err(ApiError::Invalid(problems));
+    }
+    HouseholdValues::from_fields(&fields_of(body))
+        .parse(min_words)
+        .map_err(ApiError::Invalid)
 }
 
 fn edit(p: &ApiPerson) -> Result<policy::Permit, ApiError> {
@@ -191,9 +236,7 @@ pub async fn create(
     Json(body): Json<Value>,
 ) -> Result<Response, ApiError> {
     let permit = edit(&p)?;
-    let details = HouseholdValues::from_fields(&fields_of(&body))
-        .parse(min_words(&p))
-        .map_err(ApiError::Invalid)?;
+    let details = details_of(&body, min_words(&p))?;
     let id = state
         .store
         .create_household_profile(&permit, &p.who(), &details)
@@ -212,9 +255,7 @@ pub async fn update(
     Json(body): Json<Value>,
 ) -> Result<Json<Value>, ApiError> {
     let permit = edit(&p)?;
-    let details = HouseholdValues::from_fields(&fields_of(&body))
-        .parse(min_words(&p))
-        .map_err(ApiError::Invalid)?;
+    let details = details_of(&body, min_words(&p))?;
     state
         .store
         .update_household_profile(&permit, &p.who(), id, false, &details)

@@ -541,6 +541,7 @@ pub struct Lists {
     pub ethnicities: Vec<Choice>,
     pub legal_statuses: Vec<Choice>,
     pub levels: Vec<Choice>,
+    pub yes_no_unsaid: Vec<Choice>,
 }
 
 impl Lists {
@@ -582,6 +583,11 @@ impl Lists {
                 .iter()
                 .map(|l| Choice::new(l.as_str(), level_label(*l)))
                 .collect(),
+            yes_no_unsaid: vec![
+                Choice::new("yes", "Yes"),
+                Choice::new("no", "No"),
+                Choice::new("", "Not recorded"),
+            ],
         }
     }
 }

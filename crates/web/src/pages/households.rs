@@ -17,8 +17,8 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use kinlink_domain::Role;
-use kinlink_domain::child::{Contact, Gender, Problem};
-use kinlink_domain::household::{HouseholdDetails, HouseholdProfile, Openness};
+use kinlink_domain::child::{Contact, Ethnicity, Gender, Problem};
+use kinlink_domain::household::{Experience, HouseholdDetails, HouseholdProfile, Openness};
 use kinlink_domain::places::REGIONS;
 use kinlink_domain::policy::{self, Action, Permit, Sight, Visible};
 use kinlink_domain::profile::{
@@ -45,13 +45,30 @@ pub struct HouseholdValues {
     pub contact_direct: bool,
     pub contact_siblings: bool,
     pub identity: String,
+    /// (code, label, ticked) for each ethnic group.
+    pub heritage: Vec<(&'static str, &'static str, bool)>,
+    pub experience: Vec<(&'static str, &'static str, bool)>,
+    /// "None of these" ticked.
+    pub experience_none: bool,
     pub languages: String,
     pub children_at_home: String,
+    pub youngest_at_home: String,
     pub children_at_home_notes: String,
     pub pets: String,
+    /// "", "yes" or "no".
+    pub carer_at_home: String,
     pub area: String,
     pub text: String,
     pub consent_to_referral: bool,
+}
+
+fn ticks<T: Copy + PartialEq>(
+    all: &'static [T],
+    code: fn(T) -> &'static str,
+    label: fn(T) -> &'static str,
+    ticked: impl Fn(T) -> bool,
+) -> Vec<(&'static str, &'static str, bool)> {
+    all.iter().map(|&x| (code(x), label(x), ticked(x))).collect()
 }
 
 impl HouseholdValues {
@@ -67,10 +84,14 @@ impl HouseholdValues {
             needs: vec![],
             contact: Contact::default(),
             identity: String::new(),
+            heritage: vec![],
+            experience: None,
             languages: vec!["English".into()],
             children_at_home: 0,
             children_at_home_notes: String::new(),
             pets: String::new(),
+            youngest_at_home: None,
+            carer_at_home: None,
             area: String::new(),
             text: String::new(),
             consent_to_referral: false,
@@ -106,10 +127,24 @@ impl HouseholdValues {
             contact_direct: d.contact.direct_birth_family,
             contact_siblings: d.contact.sibling_contact,
             identity: d.identity.clone(),
+            heritage: ticks(Ethnicity::ALL, Ethnicity::as_str, Ethnicity::label, |e| {
+                d.heritage.contains(&e)
+            }),
+            experience: ticks(Experience::ALL, Experience::as_str, Experience::label, |e| {
+                d.experience.as_ref().is_some_and(|had| had.contains(&e))
+            }),
+            experience_none: d.experience.as_ref().is_some_and(Vec::is_empty),
             languages: d.languages.join(", "),
             children_at_home: d.children_at_home.to_string(),
+            youngest_at_home: d.youngest_at_home.map(|y| y.to_string()).unwrap_or_default(),
             children_at_home_notes: d.children_at_home_notes.clone(),
             pets: d.pets.clone(),
+            carer_at_home: match d.carer_at_home {
+                Some(true) => "yes",
+                Some(false) => "no",
+                None => "",
+            }
+            .to_owned(),
             area: d.area.clone(),
             text: d.text.clone(),
             consent_to_referral: d.consent_to_referral,
@@ -143,10 +178,19 @@ impl HouseholdValues {
             contact_direct: f.ticked("contact_direct"),
             contact_siblings: f.ticked("contact_siblings"),
             identity: f.get("identity"),
+            heritage: ticks(Ethnicity::ALL, Ethnicity::as_str, Ethnicity::label, |e| {
+                f.ticked(&format!("heritage_{}", e.as_str()))
+            }),
+            experience: ticks(Experience::ALL, Experience::as_str, Experience::label, |e| {
+                f.ticked(&format!("experience_{}", e.as_str()))
+            }),
+            experience_none: f.ticked("experience_none"),
             languages: f.get("languages"),
             children_at_home: f.get("children_at_home"),
+            youngest_at_home: f.get("youngest_at_home"),
             children_at_home_notes: f.get("children_at_home_notes"),
             pets: f.get("pets"),
+            carer_at_home: f.get("carer_at_home"),
             area: f.get("area"),
             text: f.get("text"),
             consent_to_referral: f.ticked("consent_to_referral"),
@@ -176,6 +220,28 @@ impl HouseholdValues {
             "children_at_home",
             "Children at home",
         );
+        let youngest_at_home = match self.youngest_at_home.trim() {
+            "" => None,
+            raw => Some(number(raw, "youngest_at_home", "The youngest child's age")),
+        };
+        let carer_at_home = match self.carer_at_home.as_str() {
+            "yes" => Some(true),
+            "no" => Some(false),
+            _ => None,
+        };
+        let had: Vec<Experience> = self
+            .experience
+            .iter()
+            .filter(|(_, _, on)| *on)
+            .filter_map(|(code, _, _)| Experience::parse(code))
+            .collect();
+        if self.experience_none && !had.is_empty() {
+            problems.push(Problem::new(
+                "experience",
+                "Tick the kinds of experience the family has, or \"None of these\", not both",
+            ));
+        }
+        let experience = (self.experience_none || !had.is_empty()).then_some(had);
         let approved_on = if [
             &self.approved_day,
             &self.approved_month,
@@ -249,6 +315,13 @@ impl HouseholdValues {
                 sibling_contact: self.contact_siblings,
             },
             identity: self.identity.trim().to_owned(),
+            heritage: self
+                .heritage
+                .iter()
+                .filter(|(_, _, on)| *on)
+                .filter_map(|(code, _, _)| Ethnicity::parse(code))
+                .collect(),
+            experience,
             languages: self
                 .languages
                 .split(',')
@@ -259,6 +332,8 @@ impl HouseholdValues {
             children_at_home: at_home,
             children_at_home_notes: self.children_at_home_notes.trim().to_owned(),
             pets: self.pets.trim().to_owned(),
+            youngest_at_home,
+            carer_at_home,
             area: self.area.trim().to_owned(),
             text: self.text.trim().to_owned(),
             consent_to_referral: self.consent_to_referral,
