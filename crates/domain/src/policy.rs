@@ -104,6 +104,18 @@ pub enum Action {
         household_agency: AgencyId,
         own_household: bool,
     },
+    /// See the families matching suggests for a child, with their scores: the child's
+    /// agency's caseworkers, who find the child a family.
+    SuggestFamilies {
+        child_agency: AgencyId,
+    },
+    /// See the children matching suggests for a household: the household's agency's workers
+    /// and managers. Adopters never see scores.
+    SuggestChildren {
+        household_agency: AgencyId,
+    },
+    /// See the register-wide spread recommendations and best overall assignment.
+    ViewRegisterMatching,
 }
 
 /// How much of the audit log a reader may see.
@@ -284,7 +296,9 @@ fn decide(actor: Actor, action: Action) -> Result<(), Denied> {
             }
             role_assignable(actor.role, target.agency_kind, target.role)
         }
-        ViewAgencies | ManageAgencies | ManageRegisterSettings => register_admin(actor),
+        ViewAgencies | ManageAgencies | ManageRegisterSettings | ViewRegisterMatching => {
+            register_admin(actor)
+        }
         ViewAuditLog { scope } => match (audit_scope(actor), scope) {
             (Some(AuditScope::All), _) => Ok(()),
             (Some(AuditScope::Agency(own)), AuditScope::Agency(asked)) if own == asked => Ok(()),
@@ -322,6 +336,14 @@ fn decide(actor: Actor, action: Action) -> Result<(), Denied> {
             Adopter if own_household => Ok(()),
             _ => casework_of(actor, household_agency, &[TeamManager, SocialWorker]),
         },
+        SuggestFamilies { child_agency } => casework_of(
+            actor,
+            child_agency,
+            &[TeamManager, SocialWorker, FamilyFinder],
+        ),
+        SuggestChildren { household_agency } => {
+            casework_of(actor, household_agency, &[TeamManager, SocialWorker])
+        }
     }
 }
 
@@ -720,6 +742,13 @@ mod tests {
                 household_agency: agency(aim),
                 own_household: !matches!(aim, Aim::Other),
             },
+            "suggest families" => Action::SuggestFamilies {
+                child_agency: agency(aim),
+            },
+            "suggest children" => Action::SuggestChildren {
+                household_agency: agency(aim),
+            },
+            "register matching" => Action::ViewRegisterMatching,
             other => panic!("no such action in the table: {other}"),
         }
     }
@@ -759,6 +788,10 @@ mod tests {
         // For an adopter, "own" is their own household, "other" someone else's.
         ("request link for child",         ["nnn", "nnn", "YnY", "YnY", "YnY", "nnn", "nnn"]),
         ("request link for family",        ["nnn", "nnn", "YnY", "YnY", "nnn", "nnn", "YnY"]),
+        // Scores are for the people who decide: never adopters, never another agency's child.
+        ("suggest families",               ["nnn", "nnn", "YnY", "YnY", "YnY", "nnn", "nnn"]),
+        ("suggest children",               ["nnn", "nnn", "YnY", "YnY", "nnn", "nnn", "nnn"]),
+        ("register matching",              ["YYY", "nnn", "nnn", "nnn", "nnn", "nnn", "nnn"]),
     ];
 
     #[test]
@@ -811,10 +844,13 @@ mod tests {
                 | Action::EditOwnHousehold { .. }
                 | Action::SearchHouseholds
                 | Action::RequestLinkForChild { .. }
-                | Action::RequestLinkForFamily { .. } => {}
+                | Action::RequestLinkForFamily { .. }
+                | Action::SuggestFamilies { .. }
+                | Action::SuggestChildren { .. }
+                | Action::ViewRegisterMatching => {}
             }
         }
-        assert_eq!(TABLE.len(), 27);
+        assert_eq!(TABLE.len(), 30);
     }
 
     #[test]

@@ -235,7 +235,9 @@ pub fn score(unit: &Unit, family: &Family, weights: Weights) -> Result<Score, Co
     check(unit, family)?;
     Ok(Score::of(
         weights,
-        Criterion::ALL.into_iter().map(|c| (c, verdict(c, unit, family))),
+        Criterion::ALL
+            .into_iter()
+            .map(|c| (c, verdict(c, unit, family))),
     ))
 }
 
@@ -490,10 +492,7 @@ fn blocked(constraint: Constraint, unit: &Unit, family: &Family) -> String {
         ),
         Constraint::Gender => format!(
             "The family is approved for a {} only.",
-            family
-                .gender
-                .map_or("child", |g| g.label())
-                .to_lowercase()
+            family.gender.map_or("child", |g| g.label()).to_lowercase()
         ),
         Constraint::Needs => {
             let over: Vec<String> = unit
@@ -584,10 +583,16 @@ fn sentence(criterion: Criterion, verdict: Verdict, unit: &Unit, family: &Family
                               would support the child's identity."
                     .into(),
                 (Verdict::Meets, _) => {
-                    format!("The family shares {who}'s heritage ({}).", groups.join(", "))
+                    format!(
+                        "The family shares {who}'s heritage ({}).",
+                        groups.join(", ")
+                    )
                 }
                 (Verdict::Partly, _) => {
-                    format!("The family shares some of {who}'s heritage ({}).", groups.join(", "))
+                    format!(
+                        "The family shares some of {who}'s heritage ({}).",
+                        groups.join(", ")
+                    )
                 }
                 _ => format!(
                     "The family does not share {who}'s heritage ({}): talk through how they would \
@@ -606,7 +611,11 @@ fn sentence(criterion: Criterion, verdict: Verdict, unit: &Unit, family: &Family
                 .join(", ");
             match verdict {
                 Verdict::Meets if unit.other_languages.is_empty() => {
-                    let verb = if unit.is_sibling_group() { "speak" } else { "speaks" };
+                    let verb = if unit.is_sibling_group() {
+                        "speak"
+                    } else {
+                        "speaks"
+                    };
                     format!("{} {verb} English, as the family does.", capitalise(who))
                 }
                 Verdict::Meets => format!("The family speaks {who}'s languages ({spoken})."),
@@ -619,7 +628,9 @@ fn sentence(criterion: Criterion, verdict: Verdict, unit: &Unit, family: &Family
         Criterion::Experience => {
             let (_, calls) = experience(unit, family);
             let need = match calls {
-                Calls::Nothing => return format!("Nothing about {who} calls for particular experience."),
+                Calls::Nothing => {
+                    return format!("Nothing about {who} calls for particular experience.");
+                }
                 Calls::Disability => "caring for a disabled child",
                 Calls::Parenting => "parenting",
             };
@@ -629,9 +640,9 @@ fn sentence(criterion: Criterion, verdict: Verdict, unit: &Unit, family: &Family
                      experience of {need}."
                 ),
                 (Verdict::Meets, _) => format!("The family has experience of {need}."),
-                (Verdict::Partly, _) => format!(
-                    "The family has some experience with children, though not of {need}."
-                ),
+                (Verdict::Partly, _) => {
+                    format!("The family has some experience with children, though not of {need}.")
+                }
                 _ => format!("The family has no recorded experience of {need}."),
             }
         }

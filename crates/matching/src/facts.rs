@@ -272,7 +272,9 @@ impl Unit {
     /// learning disability or developmental delay, at a medium level or above.
     pub fn has_disability(&self) -> bool {
         self.needs.level(NeedCategory::PhysicalDisability) >= NeedLevel::Medium
-            || self.needs.level(NeedCategory::LearningDisabilityOrDevelopmentalDelay)
+            || self
+                .needs
+                .level(NeedCategory::LearningDisabilityOrDevelopmentalDelay)
                 >= NeedLevel::Medium
     }
 
@@ -344,8 +346,8 @@ impl Family {
         details: &HouseholdDetails,
         active: bool,
     ) -> Result<Family, Invalid> {
-        let area =
-            AreaId::of(&details.area).ok_or_else(|| Invalid::FamilyArea(id, details.area.clone()))?;
+        let area = AreaId::of(&details.area)
+            .ok_or_else(|| Invalid::FamilyArea(id, details.area.clone()))?;
         let family = Family {
             id,
             agency_id,

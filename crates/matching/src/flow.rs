@@ -182,7 +182,6 @@ pub fn solve(graph: &Graph, per_unit: u32, per_family: u32) -> (BMatching, Price
     }
     potential[sink] = potential[n..sink].iter().copied().min().unwrap_or(0).min(0);
 
-
     let mut search = Search::new(n + m + 1);
     let reduced = |potential: &[i64], from: usize, to: usize, cost: i64| {
         cost + potential[from] - potential[to]
@@ -273,7 +272,13 @@ pub fn solve(graph: &Graph, per_unit: u32, per_family: u32) -> (BMatching, Price
         }
         list.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     }
-    (BMatching { lists, total }, Prices { units: n, potential })
+    (
+        BMatching { lists, total },
+        Prices {
+            units: n,
+            potential,
+        },
+    )
 }
 
 /// One shortest-path search: distances, how each node was reached, and what it touched, so
@@ -385,13 +390,15 @@ mod tests {
                     1u32..4,
                 )
             })
-            .prop_map(|((units, families), pairs, weights, per_unit, per_family)| {
-                let mut lists = vec![Vec::new(); units];
-                for (i, (u, f)) in pairs.into_iter().enumerate() {
-                    lists[u].push((f, weights[i]));
-                }
-                (Graph::new(families, lists).unwrap(), per_unit, per_family)
-            })
+            .prop_map(
+                |((units, families), pairs, weights, per_unit, per_family)| {
+                    let mut lists = vec![Vec::new(); units];
+                    for (i, (u, f)) in pairs.into_iter().enumerate() {
+                        lists[u].push((f, weights[i]));
+                    }
+                    (Graph::new(families, lists).unwrap(), per_unit, per_family)
+                },
+            )
     }
 
     proptest! {

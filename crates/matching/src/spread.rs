@@ -95,9 +95,7 @@ pub fn candidates(
                                 .iter()
                                 .enumerate()
                                 .filter(|(_, f)| keep(f))
-                                .filter_map(|(i, f)| {
-                                    score(unit, f, weights).ok().map(|s| (i, s))
-                                })
+                                .filter_map(|(i, f)| score(unit, f, weights).ok().map(|s| (i, s)))
                                 .collect();
                             let key = |p: &(usize, Score)| (std::cmp::Reverse(p.1), p.0);
                             top(&mut found, limit.unwrap_or(usize::MAX), key);
@@ -203,11 +201,7 @@ pub fn assign_candidates(found: &[Vec<(usize, Score)>], families: usize) -> Assi
     };
     let lists = lists_of(&lists, found);
     Assignment {
-        total_score: lists
-            .iter()
-            .flatten()
-            .map(|r| i64::from(r.score.0))
-            .sum(),
+        total_score: lists.iter().flatten().map(|r| i64::from(r.score.0)).sum(),
         families: lists.into_iter().map(|l| l.first().copied()).collect(),
         candidate_pairs: pairs,
     }
@@ -219,11 +213,7 @@ pub fn pair_weight(score: Score, bonus: i64) -> i64 {
     i64::from(score.0) + 1 + bonus
 }
 
-fn graph_of(
-    found: &[Vec<(usize, Score)>],
-    families: usize,
-    bonus: impl Fn(usize) -> i64,
-) -> Graph {
+fn graph_of(found: &[Vec<(usize, Score)>], families: usize, bonus: impl Fn(usize) -> i64) -> Graph {
     let lists = found
         .iter()
         .enumerate()
@@ -241,7 +231,10 @@ fn graph_of_weights(lists: Vec<Vec<(usize, i64)>>, targets: usize) -> Graph {
     Graph::new(targets, lists).unwrap_or_default()
 }
 
-fn lists_of(solved: &[Vec<(usize, i64)>], found: &[Vec<(usize, Score)>]) -> Vec<Vec<Recommendation>> {
+fn lists_of(
+    solved: &[Vec<(usize, i64)>],
+    found: &[Vec<(usize, Score)>],
+) -> Vec<Vec<Recommendation>> {
     solved
         .iter()
         .zip(found)

@@ -128,20 +128,17 @@ prop_compose! {
 }
 
 fn weights() -> impl Strategy<Value = Weights> {
-    proptest::collection::vec(0u8..=10, 7)
-        .prop_filter_map("not all zero", |w| {
-            Weights::new([w[0], w[1], w[2], w[3], w[4], w[5], w[6]]).ok()
-        })
+    proptest::collection::vec(0u8..=10, 7).prop_filter_map("not all zero", |w| {
+        Weights::new([w[0], w[1], w[2], w[3], w[4], w[5], w[6]]).ok()
+    })
 }
 
 /// Each hard constraint, checked the long way, from the facts.
 fn breaks_a_hard_constraint(unit: &Unit, family: &Family) -> bool {
     use kinlink_domain::profile::NeedCategory;
-    let gender_ok = family.gender.is_none_or(|g| {
-        unit.genders
-            .members(Gender::ALL)
-            .all(|child| child == g)
-    });
+    let gender_ok = family
+        .gender
+        .is_none_or(|g| unit.genders.members(Gender::ALL).all(|child| child == g));
     let needs_ok = NeedCategory::ALL
         .iter()
         .all(|&c| unit.needs.level(c) <= family.openness.level(c));
@@ -152,7 +149,9 @@ fn breaks_a_hard_constraint(unit: &Unit, family: &Family) -> bool {
             FamilyRequirement::OnlyChildInHome => family.children_at_home == 0,
             FamilyRequirement::YoungestInHome => {
                 family.children_at_home == 0
-                    || family.youngest_at_home.is_some_and(|y| y > unit.oldest_years)
+                    || family
+                        .youngest_at_home
+                        .is_some_and(|y| y > unit.oldest_years)
             }
             FamilyRequirement::NoPets => !family.pets,
             FamilyRequirement::CarerAtHomeFullTime => family.carer_at_home == Some(true),
@@ -346,7 +345,10 @@ fn a_family_ruled_out_is_told_which_rule_and_why() {
         .outcome
         .unwrap_err();
     assert_eq!(blocked.constraint, Constraint::ExcludedArea);
-    assert!(!blocked.sentence.contains("Bradford"), "never names the area");
+    assert!(
+        !blocked.sentence.contains("Bradford"),
+        "never names the area"
+    );
 }
 
 #[test]
@@ -451,7 +453,9 @@ fn the_generated_register_converts_and_matches() {
         .child_profiles
         .iter()
         .enumerate()
-        .map(|(i, p)| Unit::from_details(i as i64, 1, &p.profile, &p.children, today, p.waiting_days))
+        .map(|(i, p)| {
+            Unit::from_details(i as i64, 1, &p.profile, &p.children, today, p.waiting_days)
+        })
         .collect::<Result<_, _>>()
         .unwrap();
     let families: Vec<Family> = population
@@ -462,7 +466,10 @@ fn the_generated_register_converts_and_matches() {
         .collect::<Result<_, _>>()
         .unwrap();
     let found = candidates(&units, &families, Weights::default(), None, |_| true);
-    assert!(found.iter().any(|c| !c.is_empty()), "some child has a candidate");
+    assert!(
+        found.iter().any(|c| !c.is_empty()),
+        "some child has a candidate"
+    );
     for (u, list) in found.iter().enumerate() {
         for &(f, s) in list {
             assert_eq!(score(&units[u], &families[f], Weights::default()), Ok(s));

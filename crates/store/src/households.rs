@@ -405,7 +405,10 @@ impl Store {
         Ok(changed)
     }
 
-    async fn household_unchecked(&self, id: i64) -> Result<HouseholdProfile, StoreError> {
+    pub(crate) async fn household_unchecked(
+        &self,
+        id: i64,
+    ) -> Result<HouseholdProfile, StoreError> {
         let row: HouseholdRow = with_pool!(self, pool => sqlx::query_as(concat!(household_select!(), " WHERE h.id = $1"))
             .bind(id).fetch_optional(pool).await?).ok_or(StoreError::NotFound)?;
         let photos: Vec<(i64, String)> = with_pool!(self, pool => sqlx::query_as("SELECT id, description FROM photos WHERE profile_kind = 'household' AND profile_id = $1 AND removed_at IS NULL ORDER BY id")
@@ -462,6 +465,15 @@ impl Store {
         };
         let rows: Vec<HouseholdRow> = with_pool!(self, pool => sqlx::query_as(concat!(household_select!(), " WHERE h.agency_id = $1 ORDER BY h.updated_at DESC, h.id DESC LIMIT 500"))
             .bind(agency).fetch_all(pool).await?);
+        rows.into_iter()
+            .map(|r| r.into_profile(Vec::new()))
+            .collect()
+    }
+
+    /// Every active household, whole: what matching reads.
+    pub(crate) async fn active_households(&self) -> Result<Vec<HouseholdProfile>, StoreError> {
+        let rows: Vec<HouseholdRow> = with_pool!(self, pool => sqlx::query_as(concat!(household_select!(), " WHERE h.status = 'active' ORDER BY h.id"))
+            .fetch_all(pool).await?);
         rows.into_iter()
             .map(|r| r.into_profile(Vec::new()))
             .collect()

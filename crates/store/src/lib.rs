@@ -113,11 +113,13 @@ macro_rules! audit {
 mod adoption_records;
 mod households;
 mod links;
+mod matching;
 mod profiles;
 mod search;
 pub use adoption_records::*;
 pub use households::*;
 pub use links::*;
+pub use matching::*;
 pub use profiles::*;
 pub use search::*;
 

@@ -618,6 +618,26 @@ impl Store {
 
     /// Whether a child's profile has a link in exploration: a profile its worker hides while
     /// a link is explored is then hidden from everyone outside its agency.
+    /// The profiles with a link in exploration (hidden from other agencies if they ask).
+    pub(crate) async fn profiles_in_exploration(
+        &self,
+    ) -> Result<std::collections::HashSet<i64>, StoreError> {
+        let ids: Vec<i64> = with_pool!(self, pool => sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT DISTINCT child_profile_id FROM links WHERE state IN {EXPLORING_STATES}")))
+            .fetch_all(pool).await?);
+        Ok(ids.into_iter().collect())
+    }
+
+    /// How many open links each household has (households with none are left out).
+    pub(crate) async fn open_links_per_household(
+        &self,
+    ) -> Result<std::collections::HashMap<i64, i64>, StoreError> {
+        let counts: Vec<(i64, i64)> = with_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT household_id, COUNT(*) FROM links WHERE state IN {OPEN_STATES} GROUP BY household_id")))
+            .fetch_all(pool).await?);
+        Ok(counts.into_iter().collect())
+    }
+
     pub async fn child_link_in_exploration(&self, profile_id: i64) -> Result<bool, StoreError> {
         let n: i64 = with_pool!(self, pool => sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT COUNT(*) FROM links WHERE child_profile_id = $1 AND state IN {EXPLORING_STATES}")))

@@ -145,18 +145,24 @@ fn fields_of(body: &Value) -> Fields {
 /// codes checked first (the form's checkboxes cannot send an unknown one; a body can).
 fn details_of(body: &Value, min_words: usize) -> Result<HouseholdDetails, ApiError> {
     let unknown = |key: &'static str, known: fn(&str) -> bool, what: &str| {
-        body.get(key)
-            .and_then(Value::as_array)
-            .and_then(|codes| {
-                codes
-                    .iter()
-                    .find(|c| !c.as_str().is_some_and(known))
-                    .map(|c| Problem::new(key, format!("{c} is not {what}")))
-            })
+        body.get(key).and_then(Value::as_array).and_then(|codes| {
+            codes
+                .iter()
+                .find(|c| !c.as_str().is_some_and(known))
+                .map(|c| Problem::new(key, format!("{c} is not {what}")))
+        })
     };
     let problems: Vec<Problem> = [
-        unknown("heritage", |c| Ethnicity::parse(c).is_some(), "an ethnic group code"),
-        unknown("experience", |c| Experience::parse(c).is_some(), "an experience code"),
+        unknown(
+            "heritage",
+            |c| Ethnicity::parse(c).is_some(),
+            "an ethnic group code",
+        ),
+        unknown(
+            "experience",
+            |c| Experience::parse(c).is_some(),
+            "an experience code",
+        ),
     ]
     .into_iter()
     .flatten()

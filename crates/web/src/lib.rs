@@ -127,6 +127,7 @@ pub fn router(state: AppState) -> Router {
             get(pages::children::new_form).post(pages::children::new_submit),
         )
         .route("/children/{id}", get(pages::children::show))
+        .route("/children/{id}/suggestions", get(pages::matching::families))
         .route(
             "/children/{id}/edit",
             get(pages::children::edit_form).post(pages::children::edit_submit),
@@ -171,6 +172,15 @@ pub fn router(state: AppState) -> Router {
             get(pages::households::new_form).post(pages::households::new_submit),
         )
         .route("/households/{id}", get(pages::households::show))
+        .route(
+            "/households/{id}/suggestions",
+            get(pages::matching::children),
+        )
+        .route("/admin/matching", get(pages::matching::register))
+        .route(
+            "/admin/matching/settings",
+            get(pages::matching::settings_form).post(pages::matching::settings_submit),
+        )
         .route(
             "/households/{id}/edit",
             get(pages::households::edit_form).post(pages::households::edit_submit),
@@ -328,6 +338,7 @@ pub const STATE_CHANGING_ROUTES: &[&str] = &[
     "/admin/agencies/new",
     "/admin/agencies/1/settings",
     "/admin/register-settings",
+    "/admin/matching/settings",
     "/admin/api-tokens",
     "/admin/api-tokens/1/revoke",
     "/children/new",
@@ -374,12 +385,15 @@ pub const PAGES: &[&str] = &[
     "/admin/agencies/new",
     "/admin/agencies/1/settings",
     "/admin/register-settings",
+    "/admin/matching",
+    "/admin/matching/settings",
     "/admin/audit",
     "/admin/api-tokens",
     "/children",
     "/children/new",
     "/children/1",
     "/children/1/edit",
+    "/children/1/suggestions",
     "/children/1/children/new",
     "/children/1/children/1/edit",
     "/children/1/photos/1",
@@ -389,6 +403,7 @@ pub const PAGES: &[&str] = &[
     "/households/new",
     "/households/1",
     "/households/1/edit",
+    "/households/1/suggestions",
     "/households/1/photos/1",
     "/family",
     "/search/households",

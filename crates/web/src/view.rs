@@ -107,6 +107,9 @@ pub fn nav_for(actor: Actor, current: &str) -> Vec<NavItem> {
     if policy::allows(actor, Action::ManageRegisterSettings) {
         items.push(("/admin/register-settings".into(), "Register settings"));
     }
+    if policy::allows(actor, Action::ViewRegisterMatching) {
+        items.push(("/admin/matching".into(), "Matching"));
+    }
     if policy::audit_scope(actor).is_some() {
         items.push(("/admin/audit".into(), "Audit log"));
     }

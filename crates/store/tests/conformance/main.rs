@@ -19,6 +19,7 @@ mod child_profiles;
 mod concurrency;
 mod households;
 mod links;
+mod matching;
 mod permits;
 mod register_settings;
 mod sessions;

@@ -1183,6 +1183,8 @@ pub struct ProfilePage {
     ask_link: bool,
     /// A family's worker may ask for one of their agency's active families.
     link_families: Vec<Choice>,
+    /// May see the families matching suggests.
+    suggest: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -1316,6 +1318,13 @@ async fn profile_page(
             .collect(),
         _ => Vec::new(),
     };
+    let suggest = !p.status.is_final()
+        && policy::allows(
+            s.actor(),
+            Action::SuggestFamilies {
+                child_agency: p.agency_id,
+            },
+        );
     page(&ProfilePage {
         c: s.chrome(
             &title,
@@ -1343,6 +1352,7 @@ async fn profile_page(
         ack_for: ack_for.unwrap_or_default(),
         ask_link,
         link_families,
+        suggest,
     })
 }
 

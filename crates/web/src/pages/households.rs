@@ -68,7 +68,9 @@ fn ticks<T: Copy + PartialEq>(
     label: fn(T) -> &'static str,
     ticked: impl Fn(T) -> bool,
 ) -> Vec<(&'static str, &'static str, bool)> {
-    all.iter().map(|&x| (code(x), label(x), ticked(x))).collect()
+    all.iter()
+        .map(|&x| (code(x), label(x), ticked(x)))
+        .collect()
 }
 
 impl HouseholdValues {
@@ -130,13 +132,19 @@ impl HouseholdValues {
             heritage: ticks(Ethnicity::ALL, Ethnicity::as_str, Ethnicity::label, |e| {
                 d.heritage.contains(&e)
             }),
-            experience: ticks(Experience::ALL, Experience::as_str, Experience::label, |e| {
-                d.experience.as_ref().is_some_and(|had| had.contains(&e))
-            }),
+            experience: ticks(
+                Experience::ALL,
+                Experience::as_str,
+                Experience::label,
+                |e| d.experience.as_ref().is_some_and(|had| had.contains(&e)),
+            ),
             experience_none: d.experience.as_ref().is_some_and(Vec::is_empty),
             languages: d.languages.join(", "),
             children_at_home: d.children_at_home.to_string(),
-            youngest_at_home: d.youngest_at_home.map(|y| y.to_string()).unwrap_or_default(),
+            youngest_at_home: d
+                .youngest_at_home
+                .map(|y| y.to_string())
+                .unwrap_or_default(),
             children_at_home_notes: d.children_at_home_notes.clone(),
             pets: d.pets.clone(),
             carer_at_home: match d.carer_at_home {
@@ -181,9 +189,12 @@ impl HouseholdValues {
             heritage: ticks(Ethnicity::ALL, Ethnicity::as_str, Ethnicity::label, |e| {
                 f.ticked(&format!("heritage_{}", e.as_str()))
             }),
-            experience: ticks(Experience::ALL, Experience::as_str, Experience::label, |e| {
-                f.ticked(&format!("experience_{}", e.as_str()))
-            }),
+            experience: ticks(
+                Experience::ALL,
+                Experience::as_str,
+                Experience::label,
+                |e| f.ticked(&format!("experience_{}", e.as_str())),
+            ),
             experience_none: f.ticked("experience_none"),
             languages: f.get("languages"),
             children_at_home: f.get("children_at_home"),
@@ -616,6 +627,8 @@ pub struct ShowPage {
     due_for_review: bool,
     /// The viewer's agency's published children they may ask a link for.
     link_children: Vec<Choice>,
+    /// May see the children matching suggests.
+    suggest: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -776,7 +789,15 @@ async fn show_page(
             .collect(),
         _ => Vec::new(),
     };
+    let suggest = !h.status.is_final()
+        && policy::allows(
+            s.actor(),
+            Action::SuggestChildren {
+                household_agency: h.agency_id,
+            },
+        );
     page(&ShowPage {
+        suggest,
         link_children,
         reviewed: uk_time(h.reviewed_at),
         due_for_review,

@@ -8,6 +8,7 @@ pub mod children;
 pub mod dashboard;
 pub mod households;
 pub mod links;
+pub mod matching;
 pub mod ops;
 pub mod records;
 pub mod register;
