@@ -23,7 +23,7 @@ export const DEMO_PASSWORD = 'kinlink-demo-2026';
 // administrators search the Register's children and families; adopters search children and
 // keep their own family's profile; caseworkers, family finders and adopters take part in links;
 // agency administrators and business support run the system and see no profiles (least sight).
-const REGISTER_ADMIN_NAV = ['Dashboard', 'Search children', 'Search families', 'Users', 'Agencies', 'Register settings', 'Audit log'];
+const REGISTER_ADMIN_NAV = ['Dashboard', 'Search children', 'Search families', 'Users', 'Agencies', 'Register settings', 'Matching', 'Audit log'];
 const AGENCY_ADMIN_NAV = ['Dashboard', 'Users', 'Agency settings', 'Audit log', 'API tokens'];
 const CASEWORKER_NAV = ['Dashboard', "Children's profiles", 'Families', 'Search children', 'Search families', 'Links', 'Records requests'];
 const FAMILY_FINDER_NAV = ['Dashboard', "Children's profiles", 'Search children', 'Search families', 'Links'];
@@ -31,7 +31,8 @@ const ADOPTER_NAV = ['Dashboard', 'Search children', "Your family's profile", 'L
 const BUSINESS_SUPPORT_NAV = ['Dashboard', 'Records requests'];
 
 export const DEMO_USERS = [
-  { email: 'register.admin@register.example', name: 'Rowan Ellery', role: 'Register administrator', agency: 'The Adoption Register', nav: REGISTER_ADMIN_NAV },
+  { email: 'register.admin@register.example', name: 'Rowan Ellery', role: 'Register administrator', agency: 'The Adoption Register', nav: REGISTER_ADMIN_NAV,
+    headings: { Matching: 'Matching across the register' } },
   { email: 'agency.admin@northshire.example', name: 'Priya Castell', role: 'Agency administrator', agency: 'Northshire Council', nav: AGENCY_ADMIN_NAV },
   { email: 'team.manager@northshire.example', name: 'Morgan Hale', role: 'Team manager', agency: 'Northshire Council', nav: CASEWORKER_NAV },
   { email: 'social.worker@northshire.example', name: 'Jordan Okafor-Reid', role: 'Social worker', agency: 'Northshire Council', nav: CASEWORKER_NAV },

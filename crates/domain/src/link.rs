@@ -366,12 +366,7 @@ pub fn fit_summary(
     let ages: Vec<String> = child
         .children
         .iter()
-        .map(|c| {
-            format!(
-                "{} ({} years {} months)",
-                c.alias, c.age.years, c.age.months
-            )
-        })
+        .map(|c| format!("{} ({})", c.alias, c.age))
         .collect();
     lines.push(FitLine {
         topic: "Ages".into(),

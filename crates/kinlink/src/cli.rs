@@ -71,6 +71,29 @@ pub enum Command {
     /// Check the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Simulate a year of the register on synthetic data under three ways of bringing children
+    /// and families together (adopters browsing alone, ranked suggestions, spread
+    /// recommendations) and report matches and waiting times: a table here, and
+    /// simulation.csv and simulation.svg in the output folder. Touches no database.
+    Simulate(SimulateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// The synthetic register to start from: "demo" (a couple of dozen children) or "england"
+    /// (about 2,940 children and 1,420 families). Children and families also join during the
+    /// period, at about 70% of the register's size a year.
+    #[arg(long, default_value = "england", value_name = "NAME")]
+    pub dataset: String,
+    /// How many days to simulate (30 to 3650).
+    #[arg(long, default_value_t = 365)]
+    pub days: u32,
+    /// The seed for the synthetic data and the model's chances: the same seed, the same result.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Where to write simulation.csv and simulation.svg.
+    #[arg(long, default_value = "simulation", value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -380,6 +403,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             migrate(&store).await?;
             add_user(&store, args).await?;
         }
+        Command::Simulate(args) => crate::simulate::run(args)?,
         Command::Audit(AuditCommand::Head) => {
             let store = existing_store(&resolved).await?;
             println!("{}", store.audit_head().await?);

@@ -5,6 +5,7 @@ mod cli;
 mod config;
 mod demo;
 mod serve;
+mod simulate;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -9,7 +9,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use kinlink_domain::profile::CivilDate;
-use kinlink_matching::spread::{SpreadSettings, assign_candidates, best_assignment, candidates, spread};
+use kinlink_matching::spread::{
+    SpreadSettings, assign_candidates, best_assignment, candidates, spread,
+};
 use kinlink_matching::{Family, Unit, Weights, families_for};
 use kinlink_synthetic::{Dataset, generate};
 use std::sync::LazyLock;
@@ -86,11 +88,25 @@ fn england_best_assignment(bencher: divan::Bencher) {
 #[divan::bench(sample_count = 10, sample_size = 1)]
 fn england_spread(bencher: divan::Bencher) {
     let r = &*ENGLAND;
-    bencher.bench(|| spread(&r.units, &r.families, Weights::default(), SpreadSettings::default()));
+    bencher.bench(|| {
+        spread(
+            &r.units,
+            &r.families,
+            Weights::default(),
+            SpreadSettings::default(),
+        )
+    });
 }
 
 #[divan::bench(sample_count = 3, sample_size = 1)]
 fn us_spread(bencher: divan::Bencher) {
     let r = &*US;
-    bencher.bench(|| spread(&r.units, &r.families, Weights::default(), SpreadSettings::default()));
+    bencher.bench(|| {
+        spread(
+            &r.units,
+            &r.families,
+            Weights::default(),
+            SpreadSettings::default(),
+        )
+    });
 }

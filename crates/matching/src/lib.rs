@@ -10,6 +10,7 @@ pub mod compat;
 pub mod facts;
 pub mod flow;
 pub mod geography;
+pub mod market;
 pub mod spread;
 pub mod suggest;
 

@@ -83,7 +83,10 @@ pub fn candidates(
 ) -> Vec<Vec<(usize, Score)>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = units.len().div_ceil(threads).max(1);
-    let keep = &keep;
+    // The approval, packed small and side by side: most pairs fail on it, and reading a dozen
+    // bytes a family instead of the whole family keeps the scan in cache.
+    let gates: Vec<Gate> = families.iter().map(|f| Gate::of(f, keep(f))).collect();
+    let gates = &gates;
     std::thread::scope(|scope| {
         let workers: Vec<_> = units
             .chunks(chunk)
@@ -91,11 +94,13 @@ pub fn candidates(
                 scope.spawn(move || {
                     part.iter()
                         .map(|unit| {
-                            let mut found: Vec<(usize, Score)> = families
+                            let mut found: Vec<(usize, Score)> = gates
                                 .iter()
                                 .enumerate()
-                                .filter(|(_, f)| keep(f))
-                                .filter_map(|(i, f)| score(unit, f, weights).ok().map(|s| (i, s)))
+                                .filter(|(_, g)| g.admits(unit))
+                                .filter_map(|(i, _)| {
+                                    score(unit, &families[i], weights).ok().map(|s| (i, s))
+                                })
                                 .collect();
                             let key = |p: &(usize, Score)| (std::cmp::Reverse(p.1), p.0);
                             top(&mut found, limit.unwrap_or(usize::MAX), key);
@@ -112,6 +117,42 @@ pub fn candidates(
             .flat_map(|w| w.join().unwrap_or_default())
             .collect()
     })
+}
+
+/// A family's approval in a dozen bytes: a quick first part of [`crate::compat::check`] (which
+/// the full score repeats), so that families that cannot be a unit's family are passed over
+/// without reading the rest of them.
+#[derive(Debug, Clone, Copy)]
+struct Gate {
+    open: bool,
+    children: (u8, u8),
+    ages: (u8, u8),
+    /// The one gender the family is approved for, if any.
+    gender: Option<crate::facts::Mask>,
+    openness: crate::facts::Needs,
+}
+
+impl Gate {
+    fn of(family: &Family, keep: bool) -> Gate {
+        Gate {
+            open: keep && family.active,
+            children: (family.children_min, family.children_max),
+            ages: (family.age_min_years, family.age_max_years),
+            gender: family
+                .gender
+                .map(|g| crate::facts::Mask::of(kinlink_domain::child::Gender::ALL, [&g])),
+            openness: family.openness,
+        }
+    }
+
+    fn admits(&self, unit: &Unit) -> bool {
+        self.open
+            && (self.children.0..=self.children.1).contains(&unit.size)
+            && unit.youngest_years >= self.ages.0
+            && unit.oldest_years <= self.ages.1
+            && self.gender.is_none_or(|g| g.covers(unit.genders))
+            && unit.needs.within(self.openness)
+    }
 }
 
 /// One family on a child's list.

@@ -247,6 +247,17 @@ proptest! {
         }
         prop_assert!(load.iter().all(|&l| l <= per_family), "a family on more than {per_family} lists: {load:?}");
 
+        // The register-wide candidates are exactly the pairs that meet the hard constraints.
+        let found = candidates(&units, &families, w, None, |_| true);
+        for (u, list) in found.iter().enumerate() {
+            let mut got: Vec<usize> = list.iter().map(|p| p.0).collect();
+            got.sort_unstable();
+            let want: Vec<usize> = (0..families.len())
+                .filter(|&f| !breaks_a_hard_constraint(&units[u], &families[f]))
+                .collect();
+            prop_assert_eq!(got, want);
+        }
+
         let assignment = best_assignment(&units, &families, w);
         let mut taken = vec![false; families.len()];
         for (u, r) in assignment.families.iter().enumerate() {

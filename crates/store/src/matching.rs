@@ -37,6 +37,16 @@ struct SettingsRow {
     max_open_links_per_household: i64,
 }
 
+/// Suggestions for one child or one family.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suggestions<T> {
+    /// The child's (or sibling group's) title, or the family's name.
+    pub name: String,
+    pub items: Vec<T>,
+    /// Why nothing can be suggested yet (the profile lacks what matching needs), in words.
+    pub cannot: Option<String>,
+}
+
 /// A family suggested for a child.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FamilySuggestion {
@@ -111,17 +121,16 @@ fn household_name(h: &HouseholdProfile) -> String {
     h.details.applicants.join(" and ")
 }
 
+/// "7 months", "3 years and 2 months", or for a group "2, 4 and 6 years".
 fn ages(profile: &ChildProfile) -> String {
+    if let [only] = profile.children.as_slice() {
+        return only.age.to_string();
+    }
     let mut years: Vec<u32> = profile.children.iter().map(|c| c.age.years).collect();
     years.sort_unstable();
     let words: Vec<String> = years.iter().map(u32::to_string).collect();
-    let last = if years.last() == Some(&1) {
-        "year"
-    } else {
-        "years"
-    };
     format!(
-        "{} {last}",
+        "{} years",
         kinlink_domain::child::names_list(words.iter().map(String::as_str))
     )
 }
@@ -239,7 +248,7 @@ impl Store {
         who: &Who,
         profile_id: i64,
         limit: usize,
-    ) -> Result<(String, Vec<FamilySuggestion>), StoreError> {
+    ) -> Result<Suggestions<FamilySuggestion>, StoreError> {
         let Action::SuggestFamilies { child_agency } = permit.action() else {
             return Err(StoreError::WrongPermit);
         };
@@ -286,7 +295,11 @@ impl Store {
             serde_json::json!({"households": out.iter().map(|s| s.household_id).collect::<Vec<_>>()}),
         )
         .await?;
-        Ok((profile.title(), out))
+        Ok(Suggestions {
+            name: profile.title(),
+            items: out,
+            cannot: None,
+        })
     }
 
     /// The best `limit` children for a household, best first and explained, among the
@@ -299,7 +312,7 @@ impl Store {
         who: &Who,
         household_id: i64,
         limit: usize,
-    ) -> Result<(String, Vec<ChildSuggestion>), StoreError> {
+    ) -> Result<Suggestions<ChildSuggestion>, StoreError> {
         let Action::SuggestChildren { household_agency } = permit.action() else {
             return Err(StoreError::WrongPermit);
         };
@@ -318,8 +331,19 @@ impl Store {
         }
         let (settings, link_limit) = self.matching_settings_row().await?;
         // A family on hold or still a draft may still be shown who might suit them.
-        let mut family = Family::from_details(h.id, h.agency_id, &h.details, true)
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut family = match Family::from_details(h.id, h.agency_id, &h.details, true) {
+            Ok(family) => family,
+            Err(_) => {
+                return Ok(Suggestions {
+                    name: household_name(&h),
+                    items: Vec::new(),
+                    cannot: Some(
+                        "Matching needs the family's area and what they are approved for: complete the profile first."
+                            .into(),
+                    ),
+                });
+            }
+        };
         let open = self.open_links_per_household().await?;
         family.at_link_limit = open.get(&h.id).copied().unwrap_or(0) >= link_limit;
         let now = self.now();
@@ -361,7 +385,11 @@ impl Store {
             serde_json::json!({"child_profiles": out.iter().map(|s| s.profile_id).collect::<Vec<_>>()}),
         )
         .await?;
-        Ok((household_name(&h), out))
+        Ok(Suggestions {
+            name: household_name(&h),
+            items: out,
+            cannot: None,
+        })
     }
 
     /// Spread recommendations and the best overall assignment for the whole register, for

@@ -415,6 +415,7 @@ fn who_may_open(page: &str) -> &'static [usize] {
         "/admin/agencies" | "/admin/agencies/new" | "/admin/register-settings" => &[0],
         // Agency 1 is Northshire.
         "/admin/agencies/1/settings" => &[0, 1],
+        "/admin/matching" | "/admin/matching/settings" => &[0],
         "/admin/audit" => &[0, 1, 6],
         // Children's profiles: caseworkers of any agency write their own; nobody here has one
         // yet, so a profile's pages are not found for everyone.
@@ -424,6 +425,7 @@ fn who_may_open(page: &str) -> &'static [usize] {
         | "/children/1/children/new"
         | "/children/1/children/1/edit"
         | "/children/1/photos/1"
+        | "/children/1/suggestions"
         | "/saved-searches/1" => &[],
         "/search/children" => &[0, 2, 3, 4, 7, 8],
         // Families: their agency's social workers and managers; household 1 is Southvale's
@@ -431,6 +433,8 @@ fn who_may_open(page: &str) -> &'static [usize] {
         "/households" | "/households/new" => &[2, 3, 7],
         "/households/1" => &[7, 8],
         "/households/1/edit" => &[7],
+        // Matching suggests children for a draft family too (their worker may look ahead).
+        "/households/1/suggestions" => &[7],
         "/households/1/photos/1" => &[],
         "/family" => &[8],
         "/search/households" => &[0, 2, 3, 4, 7],
@@ -487,6 +491,7 @@ async fn each_role_sees_only_its_navigation() {
                 "Users",
                 "Agencies",
                 "Register settings",
+                "Matching",
                 "Audit log",
             ],
         ),
@@ -508,6 +513,7 @@ async fn each_role_sees_only_its_navigation() {
         "Agencies",
         "Agency settings",
         "Register settings",
+        "Matching",
         "Audit log",
         "API tokens",
     ];

@@ -13,7 +13,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use kinlink_domain::policy::{Action, Viewer};
+use kinlink_domain::policy::{self, Action, Viewer};
 use kinlink_matching::spread::SpreadSettings;
 use kinlink_matching::{Criterion, Explanation, Verdict, Weights};
 use kinlink_store::{ChildSuggestion, FamilySuggestion, MatchingSettings, RegisterMatching};
@@ -46,6 +46,7 @@ pub struct FamiliesPage {
     profile_id: i64,
     title: String,
     suggestions: Vec<FamilySuggestion>,
+    cannot: Option<String>,
 }
 
 pub async fn families(
@@ -61,15 +62,19 @@ pub async fn families(
         },
     )
     .await?;
-    let (title, suggestions) = state
+    let found = state
         .store
         .suggested_families(&permit, &s.who(), id, SHOWN)
         .await?;
     page(&FamiliesPage {
-        c: s.chrome(&format!("Suggested families for {title}"), "/children"),
+        c: s.chrome(
+            &format!("Suggested families for {}", found.name),
+            "/children",
+        ),
         profile_id: id,
-        title,
-        suggestions,
+        title: found.name,
+        suggestions: found.items,
+        cannot: found.cannot,
     })
 }
 
@@ -80,6 +85,7 @@ pub struct ChildrenPage {
     household_id: i64,
     name: String,
     suggestions: Vec<ChildSuggestion>,
+    cannot: Option<String>,
 }
 
 pub async fn children(
@@ -102,15 +108,19 @@ pub async fn children(
         household_active: household.active,
         household_area: household.area.as_deref(),
     };
-    let (name, suggestions) = state
+    let found = state
         .store
         .suggested_children(&permit, viewer, &s.who(), id, SHOWN)
         .await?;
     page(&ChildrenPage {
-        c: s.chrome(&format!("Suggested children for {name}"), "/households"),
+        c: s.chrome(
+            &format!("Suggested children for {}", found.name),
+            "/households",
+        ),
         household_id: id,
-        name,
-        suggestions,
+        name: found.name,
+        suggestions: found.items,
+        cannot: found.cannot,
     })
 }
 
@@ -168,7 +178,7 @@ pub async fn settings_form(
     s: SignedIn,
     Query(q): Query<Saved>,
 ) -> Result<Response, WebError> {
-    authorize_audited(&state, &s, Action::ManageRegisterSettings).await?;
+    policy::authorize(s.actor(), Action::ManageRegisterSettings)?;
     let settings = state.store.matching_settings().await?;
     let notice = q
         .done
@@ -185,7 +195,7 @@ pub async fn settings_submit(
     s: SignedIn,
     Form(f): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
-    let permit = authorize_audited(&state, &s, Action::ManageRegisterSettings).await?;
+    let permit = policy::authorize(s.actor(), Action::ManageRegisterSettings)?;
     let get = |name: &str| {
         f.iter()
             .find(|(k, _)| k == name)
