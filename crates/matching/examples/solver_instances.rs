@@ -18,8 +18,8 @@
 
 use kinlink_domain::profile::CivilDate;
 use kinlink_matching::flow::{Graph, b_matching};
-use kinlink_matching::spread::{SpreadSettings, candidates, pair_weight};
-use kinlink_matching::{Family, Score, Unit, Weights};
+use kinlink_matching::spread::{SpreadSettings, candidate_graph, candidates};
+use kinlink_matching::{Family, Unit, Weights};
 use kinlink_synthetic::{Dataset, generate};
 use std::fmt::Write as _;
 use std::io::{BufWriter, Write as _};
@@ -115,7 +115,7 @@ fn run() -> Result<(), String> {
     let found = candidates(&units, &families, Weights::default(), None, |_| true);
     instances.push(Instance {
         name: "england-assignment",
-        graph: graph_of(&found, families.len(), |_| 0)?,
+        graph: candidate_graph(&found, families.len(), |_| 0),
         per_unit: 1,
         per_family: 1,
     });
@@ -239,29 +239,12 @@ fn spread_instance(
     );
     Ok(Instance {
         name,
-        graph: graph_of(&found, families.len(), |u| {
+        graph: candidate_graph(&found, families.len(), |u| {
             settings.wait_bonus(units[u].waited_days)
-        })?,
+        }),
         per_unit: settings.per_child,
         per_family: settings.per_family,
     })
-}
-
-fn graph_of(
-    found: &[Vec<(usize, Score)>],
-    families: usize,
-    bonus: impl Fn(usize) -> i64,
-) -> Result<Graph, String> {
-    let lists = found
-        .iter()
-        .enumerate()
-        .map(|(u, list)| {
-            list.iter()
-                .map(|&(f, s)| (f, pair_weight(s, bonus(u))))
-                .collect()
-        })
-        .collect();
-    Graph::new(families, lists).map_err(|e| e.to_string())
 }
 
 fn write_instance(dir: &Path, instance: &Instance) -> Result<(), String> {

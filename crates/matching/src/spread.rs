@@ -187,7 +187,7 @@ pub fn spread(
     let found = candidates(units, families, weights, Some(settings.candidates), |f| {
         !f.at_link_limit
     });
-    let graph = graph_of(&found, families.len(), |u| {
+    let graph = candidate_graph(&found, families.len(), |u| {
         settings.wait_bonus(units[u].waited_days)
     });
     let solved = b_matching(&graph, settings.per_child, settings.per_family);
@@ -237,7 +237,7 @@ pub fn assign_candidates(found: &[Vec<(usize, Score)>], families: usize) -> Assi
         }
         lists
     } else {
-        let graph = graph_of(found, families, |_| 0);
+        let graph = candidate_graph(found, families, |_| 0);
         b_matching(&graph, 1, 1).lists
     };
     let lists = lists_of(&lists, found);
@@ -254,7 +254,13 @@ pub fn pair_weight(score: Score, bonus: i64) -> i64 {
     i64::from(score.0) + 1 + bonus
 }
 
-fn graph_of(found: &[Vec<(usize, Score)>], families: usize, bonus: impl Fn(usize) -> i64) -> Graph {
+/// The solver's graph over candidate pairs (as [`candidates`] gives them): each pair weighs its
+/// score plus one plus the unit's `bonus` (see [`pair_weight`]).
+pub fn candidate_graph(
+    found: &[Vec<(usize, Score)>],
+    families: usize,
+    bonus: impl Fn(usize) -> i64,
+) -> Graph {
     let lists = found
         .iter()
         .enumerate()
