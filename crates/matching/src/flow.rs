@@ -146,28 +146,6 @@ enum Via {
 
 /// The maximum-weight b-matching of `graph`.
 pub fn b_matching(graph: &Graph, per_unit: u32, per_family: u32) -> BMatching {
-    solve(graph, per_unit, per_family).0
-}
-
-/// Prices that prove a b-matching optimal: with them, no pair left out of the graph could
-/// improve it unless [`Prices::would_improve`] says so (linear programming duality: the
-/// solution stays optimal on a larger graph exactly when every added pair's reduced cost is
-/// non-negative).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Prices {
-    units: usize,
-    potential: Vec<i64>,
-}
-
-impl Prices {
-    /// Whether giving `unit` the family `family` at `weight` could raise the total.
-    pub fn would_improve(&self, unit: usize, family: usize, weight: i64) -> bool {
-        -weight + self.potential[unit] - self.potential[self.units + family] < 0
-    }
-}
-
-/// The maximum-weight b-matching of `graph`, and the prices that prove it.
-pub fn solve(graph: &Graph, per_unit: u32, per_family: u32) -> (BMatching, Prices) {
     let n = graph.units();
     let m = graph.families();
     let sink = n + m;
@@ -229,7 +207,7 @@ pub fn solve(graph: &Graph, per_unit: u32, per_family: u32) -> (BMatching, Price
             }
             // Moving the potentials even when the unit's place stays empty keeps every residual
             // edge's reduced cost non-negative, including the way back from the sink to this
-            // unit: that is what lets the prices prove the solution optimal (see `Prices`).
+            // unit, so the potentials stay a proof of optimality (linear programming duality).
             let end = dist[sink];
             for &x in order {
                 potential[x] += dist[x] - end;
@@ -272,13 +250,7 @@ pub fn solve(graph: &Graph, per_unit: u32, per_family: u32) -> (BMatching, Price
         }
         list.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     }
-    (
-        BMatching { lists, total },
-        Prices {
-            units: n,
-            potential,
-        },
-    )
+    BMatching { lists, total }
 }
 
 /// One shortest-path search: distances, how each node was reached, and what it touched, so

@@ -203,7 +203,7 @@ impl Store {
     /// Every published child and every active household, as matching reads them.
     async fn register_for_matching(&self, link_limit: i64) -> Result<Register, StoreError> {
         let now = self.now();
-        let mut refused = Vec::new();
+        let (families, households, mut refused) = self.families_for_matching(link_limit).await?;
         let mut units = Vec::new();
         let mut profiles = Vec::new();
         for (profile, _) in self.published_child_profiles().await? {
@@ -212,19 +212,6 @@ impl Store {
                 Ok(unit) => {
                     units.push(unit);
                     profiles.push(profile);
-                }
-                Err(e) => refused.push(e),
-            }
-        }
-        let open = self.open_links_per_household().await?;
-        let mut families = Vec::new();
-        let mut households = Vec::new();
-        for h in self.active_households().await? {
-            match Family::from_details(h.id, h.agency_id, &h.details, true) {
-                Ok(mut family) => {
-                    family.at_link_limit = open.get(&h.id).copied().unwrap_or(0) >= link_limit;
-                    families.push(family);
-                    households.push(h);
                 }
                 Err(e) => refused.push(e),
             }
@@ -238,10 +225,33 @@ impl Store {
         })
     }
 
+    /// Every active household as matching reads it, marked when at `link_limit` open links;
+    /// with the records it could not read.
+    async fn families_for_matching(
+        &self,
+        link_limit: i64,
+    ) -> Result<(Vec<Family>, Vec<HouseholdProfile>, Vec<Invalid>), StoreError> {
+        let open = self.open_links_per_household().await?;
+        let mut families = Vec::new();
+        let mut households = Vec::new();
+        let mut refused = Vec::new();
+        for h in self.active_households().await? {
+            match Family::from_details(h.id, h.agency_id, &h.details, true) {
+                Ok(mut family) => {
+                    family.at_link_limit = open.get(&h.id).copied().unwrap_or(0) >= link_limit;
+                    families.push(family);
+                    households.push(h);
+                }
+                Err(e) => refused.push(e),
+            }
+        }
+        Ok((families, households, refused))
+    }
+
     /// The best `limit` families for a child's (or sibling group's) profile, best first and
-    /// explained, with the profile's title. Only the child's own agency asks (the permit says which agency); a profile
-    /// of another agency, or one already placed or withdrawn, is not found. Audited with the
-    /// households listed.
+    /// explained, with the profile's title. Only the child's own agency asks (the permit says
+    /// which agency); a profile of another agency, or one already placed or withdrawn, is not
+    /// found. Audited with the households listed.
     pub async fn suggested_families(
         &self,
         permit: &Permit,
@@ -270,12 +280,13 @@ impl Store {
         let waited = days_between(profile.published_at.unwrap_or(now), now);
         let unit =
             Unit::from_profile(&profile, waited).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let register = self.register_for_matching(link_limit).await?;
-        let found = families_for(&unit, &register.families, settings.weights, limit);
+        // One child against the families: the other children need not be read.
+        let (families, households, _) = self.families_for_matching(link_limit).await?;
+        let found = families_for(&unit, &families, settings.weights, limit);
         let out: Vec<FamilySuggestion> = found
             .iter()
             .map(|s| {
-                let (family, h) = (&register.families[s.index], &register.households[s.index]);
+                let (family, h) = (&families[s.index], &households[s.index]);
                 FamilySuggestion {
                     household_id: h.id,
                     name: household_name(h),

@@ -3,7 +3,7 @@
 //! overall assignment and the matching settings. Suggestions, never decisions: every page says
 //! so, and every suggestion says why. Adopters see none of it.
 
-use super::children::{HouseholdContext, authorize_audited, viewer_household};
+use super::children::{authorize_audited, viewer, viewer_household};
 use super::{done, invalid, page};
 use crate::AppState;
 use crate::auth::SignedIn;
@@ -13,7 +13,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use kinlink_domain::policy::{self, Action, Viewer};
+use kinlink_domain::policy::{self, Action};
 use kinlink_matching::spread::SpreadSettings;
 use kinlink_matching::{Criterion, Explanation, Verdict, Weights};
 use kinlink_store::{ChildSuggestion, FamilySuggestion, MatchingSettings, RegisterMatching};
@@ -101,13 +101,8 @@ pub async fn children(
         },
     )
     .await?;
-    let household: HouseholdContext = viewer_household(&state, &s).await?;
-    let viewer = Viewer {
-        actor: s.actor(),
-        region: &s.agency.region,
-        household_active: household.active,
-        household_area: household.area.as_deref(),
-    };
+    let household = viewer_household(&state, &s).await?;
+    let viewer = viewer(&s, &household);
     let found = state
         .store
         .suggested_children(&permit, viewer, &s.who(), id, SHOWN)
