@@ -150,6 +150,13 @@ impl Weights {
     fn total(self) -> u32 {
         self.0.iter().map(|&w| u32::from(w)).sum()
     }
+
+    /// The criteria, heaviest first (in [`Criterion::ALL`]'s order among equal weights).
+    pub fn heaviest_first(self) -> [Criterion; 7] {
+        let mut order = Criterion::ALL;
+        order.sort_by_key(|&c| std::cmp::Reverse(self.of(c)));
+        order
+    }
 }
 
 /// Why a set of weights was refused.
@@ -172,15 +179,24 @@ impl Score {
         let earned: u32 = verdicts
             .map(|(c, v)| u32::from(weights.of(c)) * v.points())
             .sum();
-        let most = 2 * weights.total();
-        // Weights::new refuses all zeros, so `most` is never 0; the guard keeps it so.
-        Score(u16::try_from(earned * 1000 / most.max(1)).unwrap_or(1000))
+        Score::earned(earned, weights)
+    }
+
+    /// The score for `earned` points of the most the weights allow (twice their total).
+    fn earned(earned: u32, weights: Weights) -> Score {
+        // Weights::new refuses all zeros, so the most is never 0; the guard keeps it so.
+        Score(u16::try_from(earned * 1000 / most_points(weights)).unwrap_or(1000))
     }
 
     /// As people read it: "78%".
     pub fn percent(self) -> u16 {
         (self.0 + 5) / 10
     }
+}
+
+/// The points a family meeting every criterion earns: twice the weights' total.
+fn most_points(weights: Weights) -> u32 {
+    (2 * weights.total()).max(1)
 }
 
 /// The first hard constraint the family does not meet, if any.
@@ -241,6 +257,35 @@ pub fn score(unit: &Unit, family: &Family, weights: Weights) -> Result<Score, Co
     ))
 }
 
+/// [`score`], when it is above `floor`; `None` when it is not, or a hard constraint rules the
+/// family out. For keeping a child's best few among many families: once a short list is full,
+/// most families cannot beat its last, and reading the heaviest criteria first shows that
+/// after one or two of them. `order` is [`Weights::heaviest_first`], worked out once.
+pub fn score_above(
+    unit: &Unit,
+    family: &Family,
+    weights: Weights,
+    order: &[Criterion; 7],
+    floor: Score,
+) -> Option<Score> {
+    let most = most_points(weights);
+    // The fewest points whose score is above `floor` (a score is rounded down).
+    let needed = (u32::from(floor.0) + 1) * most;
+    let needed = needed.div_ceil(1000);
+    let mut earned = 0;
+    let mut unread = 2 * weights.total();
+    for &criterion in order {
+        let weight = u32::from(weights.of(criterion));
+        unread -= 2 * weight;
+        earned += weight * verdict(criterion, unit, family).points();
+        if earned + unread < needed {
+            return None;
+        }
+    }
+    check(unit, family).ok()?;
+    Some(Score::earned(earned, weights))
+}
+
 /// One criterion's verdict: the single source both [`score`] and [`explain`] read.
 fn verdict(criterion: Criterion, unit: &Unit, family: &Family) -> Verdict {
     match criterion {
@@ -257,16 +302,8 @@ fn verdict(criterion: Criterion, unit: &Unit, family: &Family) -> Verdict {
 /// Needs at the very top of what the family can consider stretch them: one is worth talking
 /// through; two or more at medium or high is a family asked to give all they have.
 fn needs_fit(unit: &Unit, family: &Family) -> (Verdict, u8) {
-    let mut at_limit = 0u8;
-    let mut heavy_at_limit = 0u8;
-    for (category, level) in unit.needs.recorded() {
-        if family.openness.level(category) == level {
-            at_limit += 1;
-            if level >= NeedLevel::Medium {
-                heavy_at_limit += 1;
-            }
-        }
-    }
+    let (at_limit, heavy_at_limit) = unit.needs.at_limit(family.openness);
+    let at_limit = u8::try_from(at_limit).unwrap_or(u8::MAX);
     let v = match (at_limit, heavy_at_limit) {
         (0, _) => Verdict::Meets,
         (_, 0 | 1) => Verdict::Partly,
@@ -387,11 +424,23 @@ const NEAR: u8 = 4;
 const FAR_ENOUGH: u8 = 8;
 
 fn distance(unit: &Unit, family: &Family) -> Verdict {
-    match boundaries_apart(unit.home, family.area) {
+    distance_verdict(boundaries_apart(unit.home, family.area))
+}
+
+fn distance_verdict(boundaries: u8) -> Verdict {
+    match boundaries {
         d if d <= NEAR => Verdict::Meets,
         d if d <= FAR_ENOUGH => Verdict::Partly,
         _ => Verdict::DoesNotMeet,
     }
+}
+
+/// The highest score a family `boundaries` apart from a child can have (every other criterion
+/// met): no family farther away scores more.
+pub fn best_possible_at(weights: Weights, boundaries: u8) -> Score {
+    let weight = u32::from(weights.of(Criterion::Distance));
+    let lost = weight * (Verdict::Meets.points() - distance_verdict(boundaries).points());
+    Score::earned(most_points(weights) - lost, weights)
 }
 
 /// One criterion in words.

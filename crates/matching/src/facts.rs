@@ -71,6 +71,26 @@ impl Needs {
         ((limit.0 | GUARD) - self.0) & GUARD == GUARD
     }
 
+    /// The levels as packed: 3 bits a category, in [`NeedCategory::ALL`]'s order.
+    pub(crate) fn packed(self) -> u32 {
+        self.0
+    }
+
+    /// The top bit of every category's 3 bits.
+    pub(crate) const GUARD: u32 = GUARD;
+
+    /// How many of these needs are exactly at `limit`'s level for their category (leaving none
+    /// recorded aside), and how many of those are at medium or high.
+    pub fn at_limit(self, limit: Needs) -> (u32, u32) {
+        // In each 3-bit lane, (x | 4) - 1 keeps the lane's top bit exactly when x is above 0.
+        let above_zero = |x: u32| ((x | GUARD) - (GUARD >> 2)) & GUARD;
+        let differ = above_zero(self.0 ^ limit.0);
+        let at = !differ & above_zero(self.0) & GUARD;
+        // A level's second bit, moved to the lane's top: medium (2) or high (3).
+        let heavy = at & (self.0 << 1);
+        (at.count_ones(), heavy.count_ones())
+    }
+
     /// The categories with a level above none, and their levels.
     pub fn recorded(self) -> impl Iterator<Item = (NeedCategory, NeedLevel)> {
         NeedCategory::ALL
@@ -102,6 +122,11 @@ impl Mask {
 
     pub fn is_empty(self) -> bool {
         self.0 == 0
+    }
+
+    /// One bit each.
+    pub(crate) fn bits(self) -> u8 {
+        self.0
     }
 
     pub fn covers(self, other: Mask) -> bool {

@@ -3,19 +3,27 @@
 //! takes at most `per_unit` families, each family appears at most `per_family` times, and each
 //! pair at most once. The one-to-one assignment is the case `per_unit = per_family = 1`.
 //!
-//! It is a min-cost flow solved by successive shortest paths (costs are negated weights), with
-//! Johnson potentials so that Dijkstra applies, one unit of supply at a time: adding one unit
-//! of supply at a node and routing it along the shortest path in the residual graph keeps the
-//! flow optimal, so after each unit's turn the flow is the best one for the units seen so far.
-//! A unit may also leave a place empty (an edge to the sink of cost 0), so a pair is only used
-//! when it adds weight. Searches stop at the first sink reached and only the nodes they settled
-//! have their potentials moved (the others move together, which changes no reduced cost), which
-//! keeps each search local when few families are contested.
+//! It is a minimum-cost flow (costs are negated weights) solved by cost scaling, Goldberg and
+//! Tarjan's push-relabel method:
+//! - Each unit has `per_unit` places to fill. A place can go to a candidate family (an arc of
+//!   capacity 1, so each pair is used at most once) or stay empty, which drains it into one
+//!   outlet at cost 0; a family drains what it takes into the same outlet, at most `per_family`.
+//!   So a pair is only used when it adds weight.
+//! - Every node has a price. A flow is *ε-optimal* when no arc that could carry more flow costs
+//!   less than −ε after prices; with integer costs multiplied by more than the number of nodes,
+//!   a 1-optimal flow is optimal (Goldberg and Tarjan, 1990).
+//! - Each round divides ε by [`ALPHA`] and makes the flow ε-optimal again: it fills every arc
+//!   that has become too cheap, then moves the resulting surplus along arcs that are cheap after
+//!   prices (a *push*), lowering a node's price when it has none (a *relabel*).
+//! - Units keep a pointer into their candidate list, so a unit that gets a place back resumes
+//!   where it stopped; a family looks only at the few units it holds and its way to the outlet,
+//!   never at everyone who lists it, which keeps popular families cheap.
+//!
+//! It replaced successive shortest paths, whose searches grew large where many pairs tie
+//! (scores take few distinct values): on the synthetic registers it is from 1.3 times
+//! (England's best assignment) to 6 times (England's spread) as fast.
 //!
 //! Weights are whole numbers, so totals are exact and can be compared with other solvers'.
-
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 
 /// The candidate pairs: for each unit, the families it may be given and the weight of each.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,19 +63,27 @@ pub enum GraphInvalid {
     Repeated { unit: usize, family: usize },
     #[error("unit {unit}'s weight for family {family} is not positive")]
     NotPositive { unit: usize, family: usize },
+    #[error("unit {unit}'s weight for family {family} is above what the solver takes (2^24)")]
+    TooHeavy { unit: usize, family: usize },
     #[error("too many units or families for the solver")]
     TooLarge,
 }
 
+/// The most units and families together, and the largest weight: the solver multiplies
+/// weights by the number of nodes, and prices move by a few times that, so both stay far
+/// within 64 bits.
+const LIMIT: usize = 1 << 24;
+
 impl Graph {
     /// A graph over `families` families, from each unit's list of (family, weight). Weights must
-    /// be positive (a pair worth nothing is no candidate) and below 2^40, so no sum overflows.
+    /// be positive (a pair worth nothing is no candidate) and below 2^24 (a score is at most
+    /// 1,000), as must the units and families together.
     pub fn new(families: usize, units: Vec<Vec<(usize, i64)>>) -> Result<Graph, GraphInvalid> {
         let mut graph = Graph {
             families,
             ..Graph::default()
         };
-        if u32::try_from(families + units.len() + 1).is_err() {
+        if families + units.len() + 1 >= LIMIT {
             return Err(GraphInvalid::TooLarge);
         }
         for (unit, mut list) in units.into_iter().enumerate() {
@@ -88,8 +104,11 @@ impl Graph {
                         families,
                     });
                 }
-                if weight <= 0 || weight >= 1 << 40 {
+                if weight <= 0 {
                     return Err(GraphInvalid::NotPositive { unit, family });
+                }
+                if weight >= LIMIT as i64 {
+                    return Err(GraphInvalid::TooHeavy { unit, family });
                 }
                 graph.owners.push(unit as u32);
                 graph.targets.push(family as u32);
@@ -130,120 +149,19 @@ pub struct BMatching {
     pub total: i64,
 }
 
-/// Node numbers in the residual graph: units, then families, then the sink.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Via {
-    /// Reached from a unit along its candidate edge (by edge index).
-    Take(usize),
-    /// Reached from a family by giving up the unit's edge to it (by edge index).
-    GiveUp(usize),
-    /// The sink, reached from a unit leaving a place empty.
-    LeaveEmpty(usize),
-    /// The sink, reached from a family with room.
-    Room(usize),
-    Start,
-}
+/// How much ε shrinks between rounds. Smaller means more rounds that each do less; 4 was the
+/// fastest of 4, 8, 16 and 32 on the synthetic registers.
+pub const ALPHA: i64 = 4;
 
 /// The maximum-weight b-matching of `graph`.
 pub fn b_matching(graph: &Graph, per_unit: u32, per_family: u32) -> BMatching {
-    let n = graph.units();
-    let m = graph.families();
-    let sink = n + m;
-    let mut used = vec![false; graph.edges()];
-    // For each family, the edges that use it now.
-    let mut holders: Vec<Vec<usize>> = vec![Vec::new(); m];
-    let mut potential = vec![0i64; n + m + 1];
-    // Feasible to begin with: every unit -> family edge has reduced cost -w + 0 - pi(f) >= 0.
-    for (e, &f) in graph.targets.iter().enumerate() {
-        let f = n + f as usize;
-        potential[f] = potential[f].min(-graph.weights[e]);
-    }
-    potential[sink] = potential[n..sink].iter().copied().min().unwrap_or(0).min(0);
-
-    let mut search = Search::new(n + m + 1);
-    let reduced = |potential: &[i64], from: usize, to: usize, cost: i64| {
-        cost + potential[from] - potential[to]
-    };
-
-    for source in 0..n {
-        for _ in 0..per_unit {
-            search.start(source);
-            while let Some((d, x)) = search.next() {
-                if x == sink {
-                    break;
-                }
-                if x < n {
-                    for e in graph.edges_of(x) {
-                        if !used[e] {
-                            let f = n + graph.targets[e] as usize;
-                            let cost = reduced(&potential, x, f, -graph.weights[e]);
-                            search.relax(f, d + cost, Via::Take(e));
-                        }
-                    }
-                    let cost = reduced(&potential, x, sink, 0);
-                    search.relax(sink, d + cost, Via::LeaveEmpty(x));
-                } else {
-                    let f = x - n;
-                    for &e in &holders[f] {
-                        let u = graph.owners[e] as usize;
-                        let cost = reduced(&potential, x, u, graph.weights[e]);
-                        search.relax(u, d + cost, Via::GiveUp(e));
-                    }
-                    if holders[f].len() < per_family as usize {
-                        let cost = reduced(&potential, x, sink, 0);
-                        search.relax(sink, d + cost, Via::Room(f));
-                    }
-                }
-            }
-            let Search {
-                dist,
-                via,
-                settled,
-                order,
-                ..
-            } = &search;
-            if !settled[sink] {
-                break;
-            }
-            // Moving the potentials even when the unit's place stays empty keeps every residual
-            // edge's reduced cost non-negative, including the way back from the sink to this
-            // unit, so the potentials stay a proof of optimality (linear programming duality).
-            let end = dist[sink];
-            for &x in order {
-                potential[x] += dist[x] - end;
-            }
-            if via[sink] == Via::LeaveEmpty(source) {
-                // Every further place for this unit would stay empty too: nothing improves.
-                break;
-            }
-            // Walk the path back from the sink, changing which pairs are used.
-            let mut at = sink;
-            loop {
-                match via[at] {
-                    Via::Start => break,
-                    Via::LeaveEmpty(u) => at = u,
-                    Via::Room(f) => at = n + f,
-                    Via::Take(e) => {
-                        used[e] = true;
-                        holders[graph.targets[e] as usize].push(e);
-                        at = graph.owners[e] as usize;
-                    }
-                    Via::GiveUp(e) => {
-                        used[e] = false;
-                        let f = graph.targets[e] as usize;
-                        holders[f].retain(|&h| h != e);
-                        at = n + f;
-                    }
-                }
-            }
-        }
-    }
-
-    let mut lists = vec![Vec::new(); n];
+    let mut network = Network::new(graph, per_unit, per_family);
+    network.solve();
+    let mut lists = vec![Vec::new(); graph.units()];
     let mut total = 0;
     for (u, list) in lists.iter_mut().enumerate() {
-        for e in graph.edges_of(u) {
-            if used[e] {
+        for (i, e) in graph.edges_of(u).enumerate() {
+            if network.used(u, i) {
                 list.push((graph.targets[e] as usize, graph.weights[e]));
                 total += graph.weights[e];
             }
@@ -253,66 +171,236 @@ pub fn b_matching(graph: &Graph, per_unit: u32, per_family: u32) -> BMatching {
     BMatching { lists, total }
 }
 
-/// One shortest-path search: distances, how each node was reached, and what it touched, so
-/// that the next search resets only those. The sink is the last node.
-struct Search {
-    dist: Vec<i64>,
-    via: Vec<Via>,
-    settled: Vec<bool>,
-    touched: Vec<usize>,
-    order: Vec<usize>,
-    /// (distance, whether the node is not the sink, node): among nodes at the same distance the
-    /// sink comes first, so a search ends as soon as a shortest path is known, instead of first
-    /// settling every node that ties with it (scores take few distinct values, so ties are many).
-    heap: BinaryHeap<Reverse<(i64, bool, usize)>>,
-    sink: usize,
+/// The flow network: nodes are the units, then the families, then the outlet. Each node's arcs
+/// are contiguous (`first[v]..first[v + 1]`), and every arc has a reverse arc that carries what
+/// it can give back.
+struct Network {
+    units: usize,
+    families: usize,
+    first: Vec<usize>,
+    head: Vec<u32>,
+    /// How much more each arc can carry.
+    residual: Vec<i32>,
+    /// Scaled costs: for a pair, −weight × (the number of nodes + 1), so that 1-optimal is
+    /// optimal; 0 for the other arcs.
+    cost: Vec<i64>,
+    reverse: Vec<u32>,
+    /// For each family, its arc to the outlet.
+    drains: Vec<u32>,
+    /// For each family, its arcs back to the units that hold a place with it.
+    held: Vec<Vec<u32>>,
+    excess: Vec<i64>,
+    price: Vec<i64>,
+    /// Where each node's search for a cheap arc resumes.
+    current: Vec<usize>,
+    /// The nodes with a surplus, the latest on top: working on the newest surplus first
+    /// follows a displacement to its end while it is fresh (faster here than first in, first
+    /// out, by about a tenth).
+    active: Vec<u32>,
+    listed: Vec<bool>,
 }
 
-impl Search {
-    fn new(nodes: usize) -> Search {
-        Search {
-            sink: nodes - 1,
-            dist: vec![i64::MAX; nodes],
-            via: vec![Via::Start; nodes],
-            settled: vec![false; nodes],
-            touched: Vec::new(),
-            order: Vec::new(),
-            heap: BinaryHeap::new(),
+impl Network {
+    fn new(graph: &Graph, per_unit: u32, per_family: u32) -> Network {
+        let n = graph.units();
+        let m = graph.families();
+        let outlet = n + m;
+        let nodes = n + m + 1;
+        let scale = nodes as i64 + 1;
+        let mut degree: Vec<usize> = (0..n).map(|u| 1 + graph.edges_of(u).len()).collect();
+        degree.resize(nodes, 0);
+        for &f in &graph.targets {
+            degree[n + f as usize] += 1;
         }
-    }
-
-    fn start(&mut self, source: usize) {
-        for &x in &self.touched {
-            self.dist[x] = i64::MAX;
-            self.settled[x] = false;
+        for d in &mut degree[n..outlet] {
+            *d += 1;
         }
-        self.touched.clear();
-        self.order.clear();
-        self.heap.clear();
-        self.relax(source, 0, Via::Start);
-    }
-
-    fn relax(&mut self, to: usize, d: i64, how: Via) {
-        if d < self.dist[to] {
-            if self.dist[to] == i64::MAX {
-                self.touched.push(to);
+        degree[outlet] = n + m;
+        let mut first = vec![0usize; nodes + 1];
+        for v in 0..nodes {
+            first[v + 1] = first[v] + degree[v];
+        }
+        let arcs = first[nodes];
+        let mut net = Network {
+            units: n,
+            families: m,
+            head: vec![0; arcs],
+            residual: vec![0; arcs],
+            cost: vec![0; arcs],
+            reverse: vec![0; arcs],
+            drains: vec![0; m],
+            held: vec![Vec::new(); m],
+            excess: vec![0; nodes],
+            price: vec![0; nodes],
+            current: first.clone(),
+            active: Vec::new(),
+            listed: vec![false; nodes],
+            first,
+        };
+        let mut fill = net.first.clone();
+        let mut add = |net: &mut Network, from: usize, to: usize, capacity: u32, cost: i64| {
+            let (a, b) = (fill[from], fill[to]);
+            fill[from] += 1;
+            fill[to] += 1;
+            net.head[a] = to as u32;
+            net.residual[a] = capacity as i32;
+            net.cost[a] = cost;
+            net.reverse[a] = b as u32;
+            net.head[b] = from as u32;
+            net.cost[b] = -cost;
+            net.reverse[b] = a as u32;
+            a as u32
+        };
+        for u in 0..n {
+            // A unit's first arc is to the outlet (see `discharge`).
+            add(&mut net, u, outlet, per_unit, 0);
+            for e in graph.edges_of(u) {
+                let family = n + graph.targets[e] as usize;
+                add(&mut net, u, family, 1, -graph.weights[e] * scale);
             }
-            self.dist[to] = d;
-            self.via[to] = how;
-            self.heap.push(Reverse((d, to != self.sink, to)));
+            net.excess[u] = i64::from(per_unit);
+        }
+        for f in 0..m {
+            net.drains[f] = add(&mut net, n + f, outlet, per_family, 0);
+        }
+        net.excess[outlet] = -(i64::from(per_unit) * n as i64);
+        net
+    }
+
+    /// Whether unit `u`'s `i`-th pair carries a place.
+    fn used(&self, u: usize, i: usize) -> bool {
+        self.residual[self.first[u] + 1 + i] == 0
+    }
+
+    fn outlet(&self) -> usize {
+        self.units + self.families
+    }
+
+    /// Scales ε down from the largest cost to 1.
+    fn solve(&mut self) {
+        let most = self.cost.iter().map(|c| c.abs()).max().unwrap_or(0);
+        let mut epsilon = (most / ALPHA).max(1);
+        loop {
+            self.refine(epsilon);
+            if epsilon == 1 {
+                break;
+            }
+            epsilon = (epsilon / ALPHA).max(1);
         }
     }
 
-    /// The nearest node not yet settled, settling it.
-    fn next(&mut self) -> Option<(i64, usize)> {
-        while let Some(Reverse((d, _, x))) = self.heap.pop() {
-            if !self.settled[x] && d == self.dist[x] {
-                self.settled[x] = true;
-                self.order.push(x);
-                return Some((d, x));
+    /// Makes the flow ε-optimal: every arc too cheap after prices is filled, then every
+    /// surplus is pushed on until none is left.
+    fn refine(&mut self, epsilon: i64) {
+        let nodes = self.outlet() + 1;
+        for v in 0..nodes {
+            for a in self.first[v]..self.first[v + 1] {
+                let r = self.residual[a];
+                if r > 0 && self.reduced(v, a) < 0 {
+                    self.push(v, a, i64::from(r));
+                }
             }
         }
-        None
+        for f in 0..self.families {
+            let v = self.units + f;
+            let drain = self.drains[f] as usize;
+            let (first, residual) = (&self.first, &self.residual);
+            self.held[f] = (first[v]..first[v + 1])
+                .filter(|&a| a != drain && residual[a] > 0)
+                .map(|a| a as u32)
+                .collect();
+        }
+        for v in 0..nodes {
+            self.current[v] = self.first[v];
+            if self.excess[v] > 0 {
+                self.listed[v] = true;
+                self.active.push(v as u32);
+            }
+        }
+        while let Some(v) = self.active.pop() {
+            let v = v as usize;
+            self.listed[v] = false;
+            if (self.units..self.outlet()).contains(&v) {
+                self.discharge_family(v, epsilon);
+            } else {
+                self.discharge(v, epsilon);
+            }
+        }
+    }
+
+    fn reduced(&self, v: usize, a: usize) -> i64 {
+        self.cost[a] + self.price[v] - self.price[self.head[a] as usize]
+    }
+
+    /// Moves `amount` along arc `a` out of `v`, listing the node it reaches if that now has a
+    /// surplus.
+    fn push(&mut self, v: usize, a: usize, amount: i64) {
+        let w = self.head[a] as usize;
+        self.residual[a] -= amount as i32;
+        self.residual[self.reverse[a] as usize] += amount as i32;
+        self.excess[v] -= amount;
+        self.excess[w] += amount;
+        if self.excess[w] > 0 && !self.listed[w] {
+            self.listed[w] = true;
+            self.active.push(w as u32);
+        }
+    }
+
+    /// A unit's or the outlet's surplus, pushed along its arcs in order from where it stopped.
+    fn discharge(&mut self, v: usize, epsilon: i64) {
+        let end = self.first[v + 1];
+        while self.excess[v] > 0 {
+            let mut a = self.current[v];
+            while a < end && !(self.residual[a] > 0 && self.reduced(v, a) < 0) {
+                a += 1;
+            }
+            if a < end {
+                self.current[v] = a;
+                let amount = self.excess[v].min(i64::from(self.residual[a]));
+                self.push(v, a, amount);
+                // A unit taking a place with a family: the family now holds it.
+                if v < self.units && a != self.first[v] {
+                    let family = self.head[a] as usize - self.units;
+                    self.held[family].push(self.reverse[a]);
+                }
+            } else {
+                let best = (self.first[v]..end)
+                    .filter(|&a| self.residual[a] > 0)
+                    .map(|a| self.price[self.head[a] as usize] - self.cost[a])
+                    .max();
+                // A node with a surplus got it along an arc that can carry it back.
+                self.price[v] = best.unwrap_or(self.price[v]) - epsilon;
+                self.current[v] = self.first[v];
+            }
+        }
+    }
+
+    /// A family's surplus: it gives places back to units it holds, or drains to the outlet.
+    fn discharge_family(&mut self, v: usize, epsilon: i64) {
+        let f = v - self.units;
+        let drain = self.drains[f] as usize;
+        while self.excess[v] > 0 {
+            if self.residual[drain] > 0 && self.reduced(v, drain) < 0 {
+                let amount = self.excess[v].min(i64::from(self.residual[drain]));
+                self.push(v, drain, amount);
+                continue;
+            }
+            if let Some(i) =
+                (0..self.held[f].len()).find(|&i| self.reduced(v, self.held[f][i] as usize) < 0)
+            {
+                let a = self.held[f].swap_remove(i) as usize;
+                self.push(v, a, 1);
+                continue;
+            }
+            let drained =
+                (self.residual[drain] > 0).then(|| self.price[self.outlet()] - self.cost[drain]);
+            let best = self.held[f]
+                .iter()
+                .map(|&a| self.price[self.head[a as usize] as usize] - self.cost[a as usize])
+                .chain(drained)
+                .max();
+            self.price[v] = best.unwrap_or(self.price[v]) - epsilon;
+        }
     }
 }
 
@@ -429,6 +517,10 @@ mod tests {
         assert_eq!(
             Graph::new(1, vec![vec![(0, 0)]]),
             Err(GraphInvalid::NotPositive { unit: 0, family: 0 })
+        );
+        assert_eq!(
+            Graph::new(1, vec![vec![(0, 1 << 24)]]),
+            Err(GraphInvalid::TooHeavy { unit: 0, family: 0 })
         );
     }
 

@@ -29,8 +29,14 @@ impl AreaId {
         places::AREAS[usize::from(self.0)].region
     }
 
-    fn index(self) -> usize {
+    /// Its place in [`places::AREAS`].
+    pub fn index(self) -> usize {
         usize::from(self.0)
+    }
+
+    /// Every area Kinlink knows, in the table's order.
+    pub fn all() -> impl Iterator<Item = AreaId> {
+        (0..places::AREAS.len().min(WORDS * 64)).filter_map(|i| u16::try_from(i).ok().map(AreaId))
     }
 }
 

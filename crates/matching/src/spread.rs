@@ -6,10 +6,12 @@
 //! Both are solved exactly by [`crate::flow::b_matching`] on the candidate pairs, never greedily.
 //! Both are decision support: they show staff where a child's realistic options are.
 
-use crate::compat::{Score, Weights, score};
-use crate::facts::{Family, Unit};
+use crate::compat::{Score, Weights, best_possible_at, score, score_above};
+use crate::facts::{Family, Mask, Needs, Unit};
 use crate::flow::{Graph, b_matching};
-use crate::suggest::top;
+use crate::geography::{AreaId, boundaries_apart};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 /// How the register spreads its recommendations: register settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,9 +73,9 @@ impl SpreadSettings {
     }
 }
 
-/// For each unit, the families that meet every hard constraint and their scores, best first;
-/// at most `limit` each when given. Shared between threads: one unit's candidates depend on
-/// nothing else.
+/// For each unit, the families that meet every hard constraint and their scores, best first
+/// (among equal scores, the nearer first, then by area and the order given); at most `limit`
+/// each when given. Shared between threads: one unit's candidates depend on nothing else.
 pub fn candidates(
     units: &[Unit],
     families: &[Family],
@@ -83,29 +85,15 @@ pub fn candidates(
 ) -> Vec<Vec<(usize, Score)>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = units.len().div_ceil(threads).max(1);
-    // The approval, packed small and side by side: most pairs fail on it, and reading a dozen
-    // bytes a family instead of the whole family keeps the scan in cache.
-    let gates: Vec<Gate> = families.iter().map(|f| Gate::of(f, keep(f))).collect();
-    let gates = &gates;
+    let layout = Layout::of(families, keep);
+    let layout = &layout;
     std::thread::scope(|scope| {
         let workers: Vec<_> = units
             .chunks(chunk)
             .map(|part| {
                 scope.spawn(move || {
                     part.iter()
-                        .map(|unit| {
-                            let mut found: Vec<(usize, Score)> = gates
-                                .iter()
-                                .enumerate()
-                                .filter(|(_, g)| g.admits(unit))
-                                .filter_map(|(i, _)| {
-                                    score(unit, &families[i], weights).ok().map(|s| (i, s))
-                                })
-                                .collect();
-                            let key = |p: &(usize, Score)| (std::cmp::Reverse(p.1), p.0);
-                            top(&mut found, limit.unwrap_or(usize::MAX), key);
-                            found
-                        })
+                        .map(|unit| layout.best(unit, weights, limit))
                         .collect::<Vec<_>>()
                 })
             })
@@ -119,39 +107,172 @@ pub fn candidates(
     })
 }
 
-/// A family's approval in a dozen bytes: a quick first part of [`crate::compat::check`] (which
-/// the full score repeats), so that families that cannot be a unit's family are passed over
-/// without reading the rest of them.
-#[derive(Debug, Clone, Copy)]
-struct Gate {
-    open: bool,
-    children: (u8, u8),
-    ages: (u8, u8),
-    /// The one gender the family is approved for, if any.
-    gender: Option<crate::facts::Mask>,
-    openness: crate::facts::Needs,
+/// The families as a unit reads them: by area, nearest areas first.
+struct Layout {
+    /// The families' places, grouped by area (areas in table order, places in the order given).
+    places: Vec<u32>,
+    /// The families themselves in that order: read one after another, not scattered (at the
+    /// United States' scale, fetching each family from afar took most of the time).
+    families: Vec<Family>,
+    /// Each family's approval, in the same order.
+    gates: Gates,
+    /// For each area, its families' range in `places`.
+    ranges: Vec<std::ops::Range<usize>>,
+    /// For each area, every area with families, nearest first (then in table order), and how
+    /// many boundaries away.
+    nearest: Vec<Vec<(AreaId, u8)>>,
 }
 
-impl Gate {
-    fn of(family: &Family, keep: bool) -> Gate {
-        Gate {
-            open: keep && family.active,
-            children: (family.children_min, family.children_max),
-            ages: (family.age_min_years, family.age_max_years),
-            gender: family
-                .gender
-                .map(|g| crate::facts::Mask::of(kinlink_domain::child::Gender::ALL, [&g])),
-            openness: family.openness,
+impl Layout {
+    fn of(families: &[Family], keep: impl Fn(&Family) -> bool) -> Layout {
+        let areas: Vec<AreaId> = AreaId::all().collect();
+        let mut places: Vec<u32> = (0..families.len() as u32).collect();
+        places.sort_by_key(|&i| families[i as usize].area.index());
+        let families: Vec<Family> = places
+            .iter()
+            .map(|&i| families[i as usize].clone())
+            .collect();
+        let mut gates = Gates::default();
+        for family in &families {
+            gates.push(family, keep(family));
+        }
+        let mut ranges = vec![0..0; areas.len()];
+        let mut start = 0;
+        for chunk in families.chunk_by(|a, b| a.area == b.area) {
+            let area = chunk[0].area.index();
+            ranges[area] = start..start + chunk.len();
+            start += chunk.len();
+        }
+        let nearest = areas
+            .iter()
+            .map(|&home| {
+                let mut by_distance: Vec<(AreaId, u8)> = areas
+                    .iter()
+                    .filter(|a| !ranges[a.index()].is_empty())
+                    .map(|&a| (a, boundaries_apart(home, a)))
+                    .collect();
+                by_distance.sort_by_key(|&(a, d)| (d, a.index()));
+                by_distance
+            })
+            .collect();
+        Layout {
+            places,
+            families,
+            gates,
+            ranges,
+            nearest,
         }
     }
 
-    fn admits(&self, unit: &Unit) -> bool {
-        self.open
-            && (self.children.0..=self.children.1).contains(&unit.size)
-            && unit.youngest_years >= self.ages.0
-            && unit.oldest_years <= self.ages.1
-            && self.gender.is_none_or(|g| g.covers(unit.genders))
-            && unit.needs.within(self.openness)
+    /// The unit's families, best first; its `limit` best when given. With a limit, a family
+    /// that cannot make the list is not scored in full, and once the list is full of families
+    /// no farther family could beat, the rest are not read at all.
+    fn best(&self, unit: &Unit, weights: Weights, limit: Option<usize>) -> Vec<(usize, Score)> {
+        let order = weights.heaviest_first();
+        // The list so far, its worst on top; a family read later must score above the worst
+        // to take its place. The key's second part is when the family was read.
+        let mut kept: BinaryHeap<(Reverse<Score>, usize, u32)> = BinaryHeap::new();
+        let limit = limit.unwrap_or(usize::MAX);
+        let mut read = 0;
+        for &(area, apart) in &self.nearest[unit.home.index()] {
+            let full = kept.len() >= limit;
+            if full
+                && kept
+                    .peek()
+                    .is_some_and(|w| w.0.0 >= best_possible_at(weights, apart))
+            {
+                break;
+            }
+            if unit.excluded.contains(area) {
+                continue;
+            }
+            let range = self.ranges[area.index()].clone();
+            for start in range.clone().step_by(64) {
+                let mut admitting = self.gates.admitting(unit, start, range.end.min(start + 64));
+                while admitting != 0 {
+                    let at = start + admitting.trailing_zeros() as usize;
+                    admitting &= admitting - 1;
+                    let family = &self.families[at];
+                    let found = match kept.peek() {
+                        Some(&(Reverse(worst), ..)) if kept.len() >= limit => {
+                            score_above(unit, family, weights, &order, worst)
+                        }
+                        _ => score(unit, family, weights).ok(),
+                    };
+                    if let Some(s) = found {
+                        read += 1;
+                        kept.push((Reverse(s), read, self.places[at]));
+                        if kept.len() > limit {
+                            kept.pop();
+                        }
+                    }
+                }
+            }
+        }
+        kept.into_sorted_vec()
+            .into_iter()
+            .map(|(Reverse(s), _, i)| (i as usize, s))
+            .collect()
+    }
+}
+
+/// The families' approvals, field by field: a quick first part of [`crate::compat::check`]
+/// (which the full score repeats), so that families that cannot be a unit's family are passed
+/// over without reading the rest of them. Most pairs fail here; kept as columns of small
+/// numbers, the check runs over many families at once and stays in cache.
+#[derive(Debug, Default)]
+struct Gates {
+    open: Vec<bool>,
+    children_min: Vec<u8>,
+    children_max: Vec<u8>,
+    age_min: Vec<u8>,
+    age_max: Vec<u8>,
+    /// The genders the family is approved for: every one where it has no preference.
+    genders: Vec<u8>,
+    openness: Vec<u32>,
+}
+
+impl Gates {
+    fn push(&mut self, family: &Family, keep: bool) {
+        self.open.push(keep && family.active);
+        self.children_min.push(family.children_min);
+        self.children_max.push(family.children_max);
+        self.age_min.push(family.age_min_years);
+        self.age_max.push(family.age_max_years);
+        self.genders.push(family.gender.map_or(u8::MAX, |g| {
+            Mask::of(kinlink_domain::child::Gender::ALL, [&g]).bits()
+        }));
+        self.openness.push(family.openness.packed());
+    }
+
+    /// Which of the families from `start` (at most 64 of them, to `end`) admit the unit: bit
+    /// `i` for family `start + i`.
+    fn admitting(&self, unit: &Unit, start: usize, end: usize) -> u64 {
+        let (size, youngest, oldest) = (unit.size, unit.youngest_years, unit.oldest_years);
+        let (genders, needs) = (unit.genders.bits(), unit.needs.packed());
+        let columns = self.open[start..end]
+            .iter()
+            .zip(&self.children_min[start..end])
+            .zip(&self.children_max[start..end])
+            .zip(&self.age_min[start..end])
+            .zip(&self.age_max[start..end])
+            .zip(&self.genders[start..end])
+            .zip(&self.openness[start..end]);
+        let mut bits = 0;
+        for (i, ((((((&open, &cmin), &cmax), &amin), &amax), &g), &openness)) in columns.enumerate()
+        {
+            // As `Needs::within`, on the packed levels.
+            let within = ((openness | Needs::GUARD) - needs) & Needs::GUARD == Needs::GUARD;
+            let admits = open
+                & (cmin <= size)
+                & (size <= cmax)
+                & (youngest >= amin)
+                & (oldest <= amax)
+                & (g & genders == genders)
+                & within;
+            bits |= u64::from(admits) << i;
+        }
+        bits
     }
 }
 

@@ -4,7 +4,9 @@
 
 #![allow(clippy::unwrap_used)]
 
-use crate::compat::{Constraint, Criterion, Verdict, Weights, check, explain, score};
+use crate::compat::{
+    Constraint, Criterion, Score, Verdict, Weights, check, explain, score, score_above,
+};
 use crate::facts::{Family, Invalid, Mask, Needs, Unit};
 use crate::geography::{AreaId, AreaSet};
 use crate::spread::{SpreadSettings, best_assignment, candidates, spread};
@@ -196,6 +198,25 @@ proptest! {
     }
 
     #[test]
+    fn needs_at_the_limit_are_counted_in_every_category(a in needs(), b in needs()) {
+        let at: Vec<NeedLevel> = a
+            .recorded()
+            .filter(|&(c, l)| b.level(c) == l)
+            .map(|(_, l)| l)
+            .collect();
+        let heavy = at.iter().filter(|&&l| l >= NeedLevel::Medium).count();
+        prop_assert_eq!(a.at_limit(b), (at.len() as u32, heavy as u32));
+    }
+
+    #[test]
+    fn a_score_above_a_floor_is_the_score(u in unit(), f in family(), w in weights(), floor in 0u16..=1000) {
+        let floor = Score(floor);
+        let above = score_above(&u, &f, w, &w.heaviest_first(), floor);
+        let full = score(&u, &f, w).ok().filter(|&s| s > floor);
+        prop_assert_eq!(above, full);
+    }
+
+    #[test]
     fn suggestions_never_break_a_hard_constraint(
         units in proptest::collection::vec(unit(), 1..6),
         families in proptest::collection::vec(family(), 1..30),
@@ -256,6 +277,15 @@ proptest! {
                 .filter(|&f| !breaks_a_hard_constraint(&units[u], &families[f]))
                 .collect();
             prop_assert_eq!(got, want);
+        }
+
+        // Each child's short list is the full ranked list cut to its length, families of equal
+        // score in the order given: skipping families that cannot make the list changes nothing.
+        for limit in [1, 3, 10] {
+            let short = candidates(&units, &families, w, Some(limit), |_| true);
+            for (list, full) in short.iter().zip(&found) {
+                prop_assert_eq!(list.as_slice(), &full[..full.len().min(limit)]);
+            }
         }
 
         let assignment = best_assignment(&units, &families, w);
@@ -486,4 +516,19 @@ fn the_generated_register_converts_and_matches() {
             assert_eq!(score(&units[u], &families[f], Weights::default()), Ok(s));
         }
     }
+}
+
+/// Among families of equal score, a short list keeps the ones given first.
+#[test]
+fn a_short_list_of_equals_keeps_the_first_given() {
+    let families = vec![plain_family(); 30];
+    let found = candidates(
+        &[plain_unit()],
+        &families,
+        Weights::default(),
+        Some(4),
+        |_| true,
+    );
+    let kept: Vec<(usize, Score)> = (0..4).map(|i| (i, Score::MAX)).collect();
+    assert_eq!(found, vec![kept]);
 }
