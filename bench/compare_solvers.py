@@ -41,7 +41,7 @@ INSTALLED = VENV / "installed-requirements.txt"
 INSTANCES = ROOT / "target" / "bench-instances"
 
 # A dense matrix bigger than this (in cells) is not built: SciPy's solver needs the whole
-# matrix, and the US register's 66,000 x 50,000 would be 26 GB of int64 before it started.
+# matrix, and the US register's 66,000 x 60,000 would be 32 GB of int64 before it started.
 DENSE_CELLS_LIMIT = 50_000_000
 
 
@@ -337,7 +337,7 @@ def main() -> int:
         "Ratio = other solver's median / Kinlink's median: above 1, Kinlink was faster.",
         "SciPy needs a dense matrix and solves one-to-one assignments only; the spread instances "
         "are b-matchings (5 families per child, 8 lists per family), which only the min-cost "
-        "flow expresses (the US register's dense matrix, about 66,000 x 50,000, would not fit anyway).",
+        "flow expresses (the US register's dense matrix, about 66,000 x 60,000, would not fit anyway).",
         f"Python {platform.python_version()}, numpy {numpy.__version__}, scipy {scipy.__version__}, "
         f"ortools {ortools.__version__}; {cores} CPU cores, {platform.machine()}; "
         f"{source_state()}.",
