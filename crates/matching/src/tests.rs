@@ -532,3 +532,17 @@ fn a_short_list_of_equals_keeps_the_first_given() {
     let kept: Vec<(usize, Score)> = (0..4).map(|i| (i, Score::MAX)).collect();
     assert_eq!(found, vec![kept]);
 }
+
+/// Among families of equal score, the nearer comes first, whatever the order they were given in.
+#[test]
+fn among_equals_the_nearer_family_comes_first() {
+    // The plain family lives in Bradford, next door to the child's Leeds.
+    let mut here = plain_family();
+    here.area = leeds();
+    let (units, families, w) = ([plain_unit()], [plain_family(), here], Weights::default());
+    // Both are close enough to meet every criterion; Leeds itself is nearer than Bradford.
+    let found = candidates(&units, &families, w, None, |_| true);
+    assert_eq!(found, vec![vec![(1, Score::MAX), (0, Score::MAX)]]);
+    let short = candidates(&units, &families, w, Some(1), |_| true);
+    assert_eq!(short, vec![vec![(1, Score::MAX)]]);
+}
