@@ -21,6 +21,7 @@ use crate::compat::{Score, Weights, score};
 use crate::facts::{Family, Unit};
 use crate::spread::{SpreadSettings, spread};
 use crate::suggest::families_for;
+use kinlink_synthetic::random::Random;
 
 /// Days between a link being asked for and its answer.
 pub const ANSWER_DAYS: u32 = 14;
@@ -173,28 +174,6 @@ struct Link {
     score: Score,
 }
 
-/// A small, fast, seeded generator (SplitMix64): the model's only source of chance.
-struct Draws(u64);
-
-impl Draws {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
 /// How much a profile appeals to adopters browsing on their own: youth, one child, few needs.
 fn appeal(unit: &Unit) -> f64 {
     let age = 1.0 / (1.0 + f64::from(unit.oldest_years) / 3.0);
@@ -216,7 +195,8 @@ pub fn simulate(
     policy: Policy,
     settings: MarketSettings,
 ) -> Outcome {
-    let mut draws = Draws(settings.seed ^ 0x5EED);
+    // The synthetic data's own generator (SplitMix64): the model's only source of chance.
+    let mut draws = Random::new(settings.seed ^ 0x5EED);
     let mut matched_on: Vec<Option<u32>> = vec![None; units.len()];
     let mut family_matched = vec![false; families.len()];
     let mut unit_links = vec![0u32; units.len()];

@@ -18,7 +18,7 @@ mod geography;
 mod households;
 mod names;
 mod phrases;
-mod random;
+pub mod random;
 
 use kinlink_domain::child::{ChildDetails, ProfileDetails};
 use kinlink_domain::confidentiality::FindingKind;

@@ -4,13 +4,15 @@
 
 /// SplitMix64 (Steele, Lea and Flood, 2014): one `u64` of state, good enough statistics for
 /// synthetic data, and trivially reproducible.
+/// Public so that other models of the register (the matching market simulation) draw from the
+/// same generator rather than a copy of it.
 #[derive(Debug, Clone)]
-pub(crate) struct Random {
+pub struct Random {
     state: u64,
 }
 
 impl Random {
-    pub(crate) fn new(seed: u64) -> Self {
+    pub fn new(seed: u64) -> Self {
         Random { state: seed }
     }
 
@@ -30,12 +32,12 @@ impl Random {
     }
 
     /// Uniform in [0, 1).
-    pub(crate) fn unit(&mut self) -> f64 {
+    pub fn unit(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 
     /// Uniform in 0..n (0 when n is 0).
-    pub(crate) fn below(&mut self, n: usize) -> usize {
+    pub fn below(&mut self, n: usize) -> usize {
         if n == 0 {
             return 0;
         }
