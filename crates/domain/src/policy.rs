@@ -196,6 +196,10 @@ pub enum Denied {
     NotAllocated,
     #[error("you do not hold an active grant to this record")]
     NoActiveGrant,
+    #[error(
+        "suggested matches are for social workers; your social worker will talk to you about children who might suit your family"
+    )]
+    SuggestionsForWorkers,
 }
 
 impl Denied {
@@ -223,6 +227,7 @@ impl Denied {
             Denied::OwnAccess => "own_access",
             Denied::NotAllocated => "not_allocated",
             Denied::NoActiveGrant => "no_active_grant",
+            Denied::SuggestionsForWorkers => "suggestions_for_workers",
         }
     }
 }
@@ -336,6 +341,9 @@ fn decide(actor: Actor, action: Action) -> Result<(), Denied> {
             Adopter if own_household => Ok(()),
             _ => casework_of(actor, household_agency, &[TeamManager, SocialWorker]),
         },
+        SuggestFamilies { .. } | SuggestChildren { .. } if actor.role == Adopter => {
+            Err(Denied::SuggestionsForWorkers)
+        }
         SuggestFamilies { child_agency } => casework_of(
             actor,
             child_agency,
@@ -863,6 +871,19 @@ mod tests {
             err.map_err(|e| e.to_string()),
             Err("you cannot do this to your own account".to_owned())
         );
+    }
+
+    #[test]
+    fn adopters_asking_for_suggestions_are_told_who_has_them() {
+        for name in ["suggest families", "suggest children"] {
+            for aim in [Aim::Own, Aim::Other, Aim::Me] {
+                assert_eq!(
+                    authorize(actor(Adopter), action(name, aim)),
+                    Err(Denied::SuggestionsForWorkers),
+                    "{name} / {aim:?}"
+                );
+            }
+        }
     }
 
     #[test]

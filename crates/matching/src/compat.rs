@@ -26,6 +26,19 @@ pub enum Constraint {
 }
 
 impl Constraint {
+    /// A stable code for the JSON API.
+    pub fn code(self) -> &'static str {
+        match self {
+            Constraint::HouseholdStatus => "household_status",
+            Constraint::NumberOfChildren => "number_of_children",
+            Constraint::Ages => "ages",
+            Constraint::Gender => "gender",
+            Constraint::Needs => "needs",
+            Constraint::ExcludedArea => "excluded_area",
+            Constraint::FamilyRequirements => "family_requirements",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Constraint::HouseholdStatus => "Family's status",
@@ -100,6 +113,15 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// A stable code for the JSON API.
+    pub fn code(self) -> &'static str {
+        match self {
+            Verdict::Meets => "meets",
+            Verdict::Partly => "partly",
+            Verdict::DoesNotMeet => "does_not_meet",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Verdict::Meets => "Meets",

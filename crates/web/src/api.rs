@@ -158,6 +158,15 @@ pub fn router() -> Router<AppState> {
             "/children/{id}/acknowledgements",
             axum::routing::post(crate::api_children::acknowledge),
         )
+        .route(
+            "/children/{id}/suggested-families",
+            get(crate::api_matching::families),
+        )
+        .route(
+            "/households/{id}/suggested-children",
+            get(crate::api_matching::children),
+        )
+        .route("/matching/register", get(crate::api_matching::register))
         .fallback(|| async { ApiError::NotFound })
 }
 
@@ -318,6 +327,40 @@ impl ApiPerson {
     }
     pub fn who(&self) -> kinlink_store::Who {
         kinlink_store::Who::person(self.actor(), format!("api:{}", self.token.prefix))
+    }
+    /// Whose eyes the policy judges a profile with: this member of staff's, in their agency's
+    /// region.
+    pub fn viewer(&self) -> policy::Viewer<'_> {
+        policy::Viewer {
+            actor: self.actor(),
+            region: &self.agency.region,
+            household_active: false,
+            household_area: None,
+        }
+    }
+    /// The permit for `action`, or the refusal, which is audited as the pages audit theirs.
+    pub async fn authorize_audited(
+        &self,
+        state: &AppState,
+        action: Action,
+    ) -> Result<policy::Permit, ApiError> {
+        match policy::authorize(self.actor(), action) {
+            Ok(permit) => Ok(permit),
+            Err(denied) => {
+                state
+                    .store
+                    .record(
+                        &self.who(),
+                        "access.denied",
+                        "action",
+                        format!("{action:?}"),
+                        Some(self.user.agency_id),
+                        serde_json::json!({"rule": denied.code()}),
+                    )
+                    .await?;
+                Err(ApiError::Forbidden(denied))
+            }
+        }
     }
 }
 

@@ -11,19 +11,10 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use kinlink_domain::child::ChildProfile;
-use kinlink_domain::policy::{self, Action, Sight, Viewer, Visible};
+use kinlink_domain::policy::{self, Action, Sight, Visible};
 use kinlink_domain::profile::{CivilDate, NeedCategory};
 use kinlink_store::{ChildSearch, StatusRequest, child_findings};
 use serde_json::{Value, json};
-
-fn viewer(p: &ApiPerson) -> Viewer<'_> {
-    Viewer {
-        actor: p.actor(),
-        region: &p.agency.region,
-        household_active: false,
-        household_area: None,
-    }
-}
 
 fn authorize(p: &ApiPerson, action: Action) -> Result<policy::Permit, ApiError> {
     Ok(policy::authorize(p.actor(), action)?)
@@ -218,7 +209,7 @@ pub async fn search(
         })?;
     let found = state
         .store
-        .search_children(&permit, viewer(&p), &p.who(), None, &search)
+        .search_children(&permit, p.viewer(), &p.who(), None, &search)
         .await?;
     Ok(Json(json!({
         "total": found.total,
@@ -233,7 +224,7 @@ pub async fn show(
     p: ApiPerson,
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, ApiError> {
-    let profile = state.store.child_profile(viewer(&p), &p.who(), id).await?;
+    let profile = state.store.child_profile(p.viewer(), &p.who(), id).await?;
     Ok(Json(profile_json(&profile)))
 }
 
@@ -259,7 +250,7 @@ pub async fn create(
         .store
         .create_child_profile(&permit, &p.who(), &details, &child)
         .await?;
-    let profile = state.store.child_profile(viewer(&p), &p.who(), id).await?;
+    let profile = state.store.child_profile(p.viewer(), &p.who(), id).await?;
     Ok((StatusCode::CREATED, Json(profile_json(&profile))).into_response())
 }
 
@@ -277,7 +268,7 @@ pub async fn update(
         .store
         .update_child_profile(&permit, &p.who(), id, &details)
         .await?;
-    let profile = state.store.child_profile(viewer(&p), &p.who(), id).await?;
+    let profile = state.store.child_profile(p.viewer(), &p.who(), id).await?;
     Ok(Json(profile_json(&profile)))
 }
 
@@ -293,7 +284,7 @@ pub async fn add_child(
         .parse(today(&state))
         .map_err(ApiError::Invalid)?;
     state.store.add_child(&permit, &p.who(), id, &child).await?;
-    let profile = state.store.child_profile(viewer(&p), &p.who(), id).await?;
+    let profile = state.store.child_profile(p.viewer(), &p.who(), id).await?;
     Ok((StatusCode::CREATED, Json(profile_json(&profile))).into_response())
 }
 

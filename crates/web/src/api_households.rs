@@ -11,20 +11,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use kinlink_domain::child::{Ethnicity, Problem};
 use kinlink_domain::household::{Experience, HouseholdDetails, HouseholdProfile};
-use kinlink_domain::policy::{self, Action, Viewer, Visible};
+use kinlink_domain::policy::{self, Action, Visible};
 use kinlink_domain::profile::{CivilDate, NeedCategory};
 use kinlink_store::HouseholdSearch;
 use serde::Deserialize;
 use serde_json::{Value, json};
-
-fn viewer(p: &ApiPerson) -> Viewer<'_> {
-    Viewer {
-        actor: p.actor(),
-        region: &p.agency.region,
-        household_active: false,
-        household_area: None,
-    }
-}
 
 fn household_json(h: &HouseholdProfile) -> Value {
     let d = &h.details;
@@ -231,7 +222,7 @@ pub async fn show(
 ) -> Result<Json<Value>, ApiError> {
     let h = state
         .store
-        .household_profile(viewer(&p), &p.who(), false, id)
+        .household_profile(p.viewer(), &p.who(), false, id)
         .await?;
     Ok(Json(visible_json(&h)))
 }
@@ -249,7 +240,7 @@ pub async fn create(
         .await?;
     let h = state
         .store
-        .household_profile(viewer(&p), &p.who(), false, id)
+        .household_profile(p.viewer(), &p.who(), false, id)
         .await?;
     Ok((StatusCode::CREATED, Json(visible_json(&h))).into_response())
 }
@@ -268,7 +259,7 @@ pub async fn update(
         .await?;
     let h = state
         .store
-        .household_profile(viewer(&p), &p.who(), false, id)
+        .household_profile(p.viewer(), &p.who(), false, id)
         .await?;
     Ok(Json(visible_json(&h)))
 }

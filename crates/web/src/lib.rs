@@ -8,6 +8,7 @@ mod api;
 mod api_children;
 mod api_households;
 mod api_links;
+mod api_matching;
 mod api_records;
 mod assets;
 mod auth;

@@ -15,14 +15,7 @@ use tower::ServiceExt;
 
 /// A token made by Northshire's administrator through the page, as a real one is.
 async fn token(app: &App) -> String {
-    let mut admin = app.browser();
-    admin.sign_in("agency.admin@northshire.example").await;
-    admin.get("/admin/api-tokens").await;
-    let made = admin
-        .post("/admin/api-tokens", &[("name", "Case system")])
-        .await;
-    let start = made.body.find("id=\"new-token\">").unwrap() + "id=\"new-token\">".len();
-    made.body[start..start + made.body[start..].find('<').unwrap()].to_owned()
+    app.api_token("agency.admin@northshire.example").await
 }
 
 async fn call(
@@ -33,29 +26,7 @@ async fn call(
     path: &str,
     body: Option<Value>,
 ) -> (StatusCode, Value) {
-    let mut req = Request::builder()
-        .method(method)
-        .uri(path)
-        .header(header::HOST, "kinlink.test")
-        .header(header::AUTHORIZATION, format!("Bearer {token}"));
-    if let Some(p) = person {
-        req = req.header("x-on-behalf-of", p);
-    }
-    if body.is_some() {
-        req = req.header(header::CONTENT_TYPE, "application/json");
-    }
-    let mut req = req
-        .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
-        .unwrap();
-    req.extensions_mut()
-        .insert(ConnectInfo(SocketAddr::from(([203, 0, 113, 9], 40000))));
-    let res = app.router.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let bytes = res.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    app.api(token, person, method, path, body).await
 }
 
 const WORKER: &str = "social.worker@northshire.example";

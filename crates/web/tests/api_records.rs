@@ -6,15 +6,10 @@
 
 mod support;
 
-use axum::body::Body;
-use axum::extract::ConnectInfo;
-use axum::http::{HeaderMap, Method, Request, StatusCode, header};
-use http_body_util::BodyExt;
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use kinlink_domain::Role;
 use serde_json::{Value, json};
-use std::net::SocketAddr;
 use support::{App, START};
-use tower::ServiceExt;
 
 const SUPPORT: &str = "business.support@northshire.example";
 const MANAGER: &str = "team.manager@northshire.example";
@@ -23,14 +18,7 @@ const FINDER: &str = "family.finder@northshire.example";
 
 /// A token made by an agency's administrator through the page, as a real one is.
 async fn token(app: &App, admin: &str) -> String {
-    let mut browser = app.browser();
-    browser.sign_in(admin).await;
-    browser.get("/admin/api-tokens").await;
-    let made = browser
-        .post("/admin/api-tokens", &[("name", "Case system")])
-        .await;
-    let start = made.body.find("id=\"new-token\">").unwrap() + "id=\"new-token\">".len();
-    made.body[start..start + made.body[start..].find('<').unwrap()].to_owned()
+    app.api_token(admin).await
 }
 
 async fn send(
@@ -41,25 +29,7 @@ async fn send(
     path: &str,
     body: Option<Value>,
 ) -> (StatusCode, HeaderMap, Vec<u8>) {
-    let mut req = Request::builder()
-        .method(method)
-        .uri(path)
-        .header(header::HOST, "kinlink.test")
-        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .header("x-on-behalf-of", person);
-    if body.is_some() {
-        req = req.header(header::CONTENT_TYPE, "application/json");
-    }
-    let mut req = req
-        .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
-        .unwrap();
-    req.extensions_mut()
-        .insert(ConnectInfo(SocketAddr::from(([203, 0, 113, 9], 40000))));
-    let res = app.router.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let bytes = res.into_body().collect().await.unwrap().to_bytes().to_vec();
-    (status, headers, bytes)
+    app.api_send(token, Some(person), method, path, body).await
 }
 
 async fn call(

@@ -7,7 +7,7 @@
 
 mod support;
 
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use kinlink_domain::Role;
 use kinlink_domain::audit::AuditEvent;
 use kinlink_domain::child::{
@@ -547,6 +547,318 @@ async fn the_children_suggested_for_a_family_are_scored_and_explained() {
     let audited = last_audit(&app).await;
     assert_eq!(audited.action, "matching.children_suggested");
     assert_eq!(audited.record_id, Some(ashdowns.to_string()));
+}
+
+// ---- the JSON API ----------------------------------------------------------------------------
+
+/// The agency whose administrator makes the token a person's case system uses.
+fn admin_for(email: &str) -> &'static str {
+    if email.ends_with("@northshire.example") {
+        NORTH_ADMIN
+    } else if email.ends_with("@southvale.example") {
+        SOUTH_ADMIN
+    } else {
+        "register.admin@register.example"
+    }
+}
+
+#[tokio::test]
+async fn case_systems_get_matching_through_the_api_as_the_policy_allows() {
+    use Answer::{NotFound, Opens, Refused};
+    let app = App::sqlite().await;
+    let mia = publish_mia(&app).await;
+    let ashdowns = approve_ashdowns(&app).await;
+    let paths = [
+        format!("/api/v1/children/{mia}/suggested-families"),
+        format!("/api/v1/households/{ashdowns}/suggested-children"),
+        "/api/v1/matching/register".to_owned(),
+    ];
+    // The pages' table: the child's caseworkers, the family's workers, register administrators.
+    #[rustfmt::skip]
+    let table: &[(&str, [Answer; 3], &str)] = &[
+        (REGISTER_ADMIN,   [Refused,  Refused,  Opens  ], "not_on_the_register"),
+        (NORTH_ADMIN,      [Refused,  Refused,  Refused], "not_on_the_register"),
+        (NORTH_MANAGER,    [Opens,    NotFound, Refused], "not_register_admin"),
+        (NORTH_WORKER,     [Opens,    NotFound, Refused], "not_register_admin"),
+        (FINDER,           [Opens,    Refused,  Refused], "not_on_the_register"),
+        (BUSINESS_SUPPORT, [Refused,  Refused,  Refused], "not_on_the_register"),
+        (SOUTH_WORKER,     [NotFound, Opens,    Refused], "not_register_admin"),
+    ];
+    let mut tokens = std::collections::HashMap::new();
+    for (email, answers, first_refusal) in table {
+        let admin = admin_for(email);
+        if !tokens.contains_key(admin) {
+            tokens.insert(admin, app.api_token(admin).await);
+        }
+        let token = &tokens[admin];
+        let me = app.user(email).await.id;
+        for (path, answer) in paths.iter().zip(answers) {
+            let (status, body) = app.api(token, Some(email), Method::GET, path, None).await;
+            let audited = last_audit(&app).await;
+            match answer {
+                Opens => assert_eq!(status, StatusCode::OK, "{email} {path}: {body}"),
+                Refused => {
+                    assert_eq!(status, StatusCode::FORBIDDEN, "{email} {path}: {body}");
+                    assert!(body["code"].is_string(), "{email} {path}: {body}");
+                    assert_eq!(audited.action, "access.denied", "{email} {path}");
+                    assert_eq!(audited.actor_user_id, Some(me));
+                }
+                NotFound => {
+                    assert_eq!(status, StatusCode::NOT_FOUND, "{email} {path}: {body}");
+                    assert_eq!(body["code"], "not_found");
+                    assert_eq!(audited.action, "matching.refused", "{email} {path}");
+                    assert_eq!(audited.actor_user_id, Some(me));
+                }
+            }
+        }
+        let refused = answers.iter().position(|a| *a == Refused).unwrap();
+        let (_, body) = app
+            .api(token, Some(email), Method::GET, &paths[refused], None)
+            .await;
+        assert_eq!(body["code"], *first_refusal, "{email}");
+    }
+
+    // Adopters have no API: a case system cannot act for them.
+    let token = &tokens[SOUTH_ADMIN];
+    let (status, body) = app
+        .api(token, Some(ADOPTER), Method::GET, &paths[1], None)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["code"], "unknown_person");
+}
+
+#[tokio::test]
+async fn the_api_suggests_what_the_pages_suggest_in_the_same_words() {
+    let app = App::sqlite().await;
+    let mia = publish_mia(&app).await;
+    let ashdowns = approve_ashdowns(&app).await;
+    let rivers = approve_rivers(&app).await;
+    approve_fenwick(&app).await;
+    let north = app.api_token(NORTH_ADMIN).await;
+    let path = format!("/api/v1/children/{mia}/suggested-families");
+
+    let (status, body) = app
+        .api(&north, Some(FINDER), Method::GET, &path, None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["child_profile"]["title"], "Mia");
+    assert!(
+        body["notice"]
+            .as_str()
+            .unwrap()
+            .starts_with("These are suggestions, not decisions")
+    );
+    assert_eq!(body["cannot"], serde_json::Value::Null);
+    let listed = body["suggestions"].as_array().unwrap();
+    let ids: Vec<i64> = listed
+        .iter()
+        .map(|s| s["household"]["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [rivers, ashdowns],
+        "best first; Jo Fenwick is ruled out"
+    );
+    let audited = last_audit(&app).await;
+    assert_eq!(audited.action, "matching.families_suggested");
+    assert_eq!(audited.record_id, Some(mia.to_string()));
+
+    // The same scores, criteria and sentences as the page.
+    let mut finder = signed_in(&app, FINDER).await;
+    let page = finder.get(&format!("/children/{mia}/suggestions")).await;
+    for (api, shown) in listed.iter().zip(suggestions(&page)) {
+        assert_eq!(api["household"]["name"], shown.name.as_str());
+        assert_eq!(api["household"]["agency"], "Southvale Adoption Agency");
+        assert_eq!(api["at_link_limit"], false);
+        let e = &api["explanation"];
+        assert_eq!(e["percent"], shown.percent);
+        assert_eq!(e["blocked"], serde_json::Value::Null);
+        let criteria = e["criteria"].as_array().unwrap();
+        let codes: Vec<&str> = criteria
+            .iter()
+            .map(|c| c["criterion"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                "needs",
+                "contact",
+                "identity",
+                "languages",
+                "experience",
+                "children_at_home",
+                "distance"
+            ]
+        );
+        for c in criteria {
+            let sentence = c["sentence"].as_str().unwrap();
+            assert!(!sentence.is_empty());
+            assert!(
+                shown.html.contains(&sentence.replace('\'', "&#39;")),
+                "the page says {sentence:?} too"
+            );
+            assert!(["meets", "partly", "does_not_meet"].contains(&c["verdict"].as_str().unwrap()));
+        }
+    }
+    let heritage = |s: &serde_json::Value| {
+        s["explanation"]["criteria"][2]["sentence"]
+            .as_str()
+            .unwrap()
+            .contains("shares the child's heritage")
+    };
+    assert!(
+        heritage(&listed[0]) && !heritage(&listed[1]),
+        "why the Rivers rank higher"
+    );
+
+    // A limit: the best only; a bad one is refused by field, and nothing is viewed or audited.
+    let (status, body) = app
+        .api(
+            &north,
+            Some(FINDER),
+            Method::GET,
+            &format!("{path}?limit=1"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["suggestions"].as_array().unwrap().len(), 1);
+    assert_eq!(body["suggestions"][0]["household"]["id"], rivers);
+    let before = app.audit_count().await;
+    for bad in ["0", "51", "ten", "-1", ""] {
+        let (status, body) = app
+            .api(
+                &north,
+                Some(FINDER),
+                Method::GET,
+                &format!("{path}?limit={bad}"),
+                None,
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "limit={bad}: {body}"
+        );
+        assert_eq!(body["code"], "invalid");
+        assert_eq!(body["fields"][0]["field"], "limit");
+        assert_eq!(
+            body["fields"][0]["message"],
+            "limit must be a whole number from 1 to 50"
+        );
+    }
+    assert_eq!(
+        app.audit_count().await,
+        before,
+        "nothing viewed, nothing audited"
+    );
+
+    // The family's side: the children their worker may see, with Mia's surname nowhere.
+    let south = app.api_token(SOUTH_ADMIN).await;
+    let (status, body) = app
+        .api(
+            &south,
+            Some(SOUTH_WORKER),
+            Method::GET,
+            &format!("/api/v1/households/{ashdowns}/suggested-children"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["household"]["name"], "Robin Ashdown and Kit Ashdown");
+    let children = body["suggestions"].as_array().unwrap();
+    assert_eq!(children.len(), 1);
+    assert_eq!(children[0]["child_profile"]["id"], mia);
+    assert_eq!(children[0]["child_profile"]["title"], "Mia");
+    assert_eq!(children[0]["child_profile"]["agency"], "Northshire Council");
+    assert_eq!(
+        children[0]["explanation"]["criteria"]
+            .as_array()
+            .unwrap()
+            .len(),
+        7
+    );
+    assert!(!body.to_string().contains("Brackenridge"));
+    assert!(!body.to_string().contains("Cumbria"), "nor where she lives");
+    let mut worker = signed_in(&app, SOUTH_WORKER).await;
+    let page = worker
+        .get(&format!("/households/{ashdowns}/suggestions"))
+        .await;
+    assert_eq!(
+        children[0]["explanation"]["percent"],
+        suggestions(&page)[0].percent
+    );
+}
+
+#[tokio::test]
+async fn the_register_view_through_the_api_lists_every_childs_spread_list_and_assignment() {
+    let app = App::sqlite().await;
+    let mia = publish_mia(&app).await;
+    let ashdowns = approve_ashdowns(&app).await;
+    let rivers = approve_rivers(&app).await;
+    let token = app.api_token(REGISTER_ADMIN).await;
+    let (status, body) = app
+        .api(
+            &token,
+            Some(REGISTER_ADMIN),
+            Method::GET,
+            "/api/v1/matching/register",
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        body["notice"]
+            .as_str()
+            .unwrap()
+            .starts_with("Decision support, not decisions")
+    );
+    assert_eq!(body["families"], 2);
+    assert_eq!(body["candidate_pairs"], 2);
+    assert_eq!(body["settings"]["per_child"], 5);
+    assert_eq!(body["settings"]["weights"]["needs"], 5);
+    let children = body["children"].as_array().unwrap();
+    assert_eq!(children.len(), 1);
+    let row = &children[0];
+    assert_eq!(row["child_profile"]["id"], mia);
+    let spread: Vec<i64> = row["spread"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["household"]["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        spread,
+        [rivers, ashdowns],
+        "both families, the better fit first"
+    );
+    assert_eq!(
+        row["assigned"]["household"]["id"], rivers,
+        "Mia's best realistic option"
+    );
+    assert_eq!(row["assigned"]["percent"], row["spread"][0]["percent"]);
+    assert!(body["assignment_total"].as_i64().unwrap() > 0);
+    assert_eq!(last_audit(&app).await.action, "matching.register_viewed");
+}
+
+#[tokio::test]
+async fn adopters_asking_for_suggestions_are_told_their_social_worker_has_them() {
+    let app = App::sqlite().await;
+    publish_mia(&app).await;
+    let ashdowns = approve_ashdowns(&app).await;
+    let mut adopter = signed_in(&app, ADOPTER).await;
+    let res = adopter
+        .get(&format!("/households/{ashdowns}/suggestions"))
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert!(
+        res.body.contains(
+            "suggested matches are for social workers; your social worker will talk to you about children who might suit your family"
+        ),
+        "{}",
+        res.body
+    );
+    assert!(!res.body.contains("your role does not work on the Register"));
 }
 
 // ---- the matching settings -------------------------------------------------------------------

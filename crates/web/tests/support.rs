@@ -235,6 +235,67 @@ impl App {
         self.store.audit_head().await.unwrap().seq
     }
 
+    /// A JSON API token made by an agency's administrator through the page, as a real one is.
+    pub async fn api_token(&self, admin: &str) -> String {
+        let mut browser = self.browser();
+        browser.sign_in(admin).await;
+        browser.get("/admin/api-tokens").await;
+        let made = browser
+            .post("/admin/api-tokens", &[("name", "Case system")])
+            .await;
+        let start = made.body.find("id=\"new-token\">").unwrap() + "id=\"new-token\">".len();
+        made.body[start..start + made.body[start..].find('<').unwrap()].to_owned()
+    }
+
+    /// A JSON API request as a case system sends it, for `person` if given: the answer's
+    /// status, headers and bytes.
+    pub async fn api_send(
+        &self,
+        token: &str,
+        person: Option<&str>,
+        method: Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::HOST, "kinlink.test")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"));
+        if let Some(p) = person {
+            req = req.header("x-on-behalf-of", p);
+        }
+        if body.is_some() {
+            req = req.header(header::CONTENT_TYPE, "application/json");
+        }
+        let mut req = req
+            .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
+            .unwrap();
+        req.extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from(([203, 0, 113, 9], 40000))));
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+        (status, headers, bytes)
+    }
+
+    /// [`App::api_send`], the answer read as JSON (`null` if it is not).
+    pub async fn api(
+        &self,
+        token: &str,
+        person: Option<&str>,
+        method: Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (StatusCode, serde_json::Value) {
+        let (status, _, bytes) = self.api_send(token, person, method, path, body).await;
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+        )
+    }
+
     pub async fn last_audit_action(&self) -> String {
         let permit = Permit::for_operator(Action::ViewAuditLog {
             scope: kinlink_domain::policy::AuditScope::All,

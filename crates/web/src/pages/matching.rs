@@ -20,7 +20,7 @@ use kinlink_store::{ChildSuggestion, FamilySuggestion, MatchingSettings, Registe
 use serde::Deserialize;
 
 /// How many suggestions a page lists.
-const SHOWN: usize = 10;
+pub(crate) const SHOWN: usize = 10;
 
 /// The GOV.UK tag colour for a verdict.
 pub fn verdict_tag(v: &Verdict) -> &'static str {
