@@ -10,7 +10,7 @@
 
 use kinlink_domain::profile::CivilDate;
 use kinlink_matching::spread::{
-    SpreadSettings, assign_candidates, best_assignment, candidates, spread,
+    SpreadSettings, assign_candidates, best_assignment, candidates, register_views, spread,
 };
 use kinlink_matching::{Family, Unit, Weights, families_for};
 use kinlink_synthetic::{Dataset, generate};
@@ -90,6 +90,39 @@ fn england_spread(bencher: divan::Bencher) {
     let r = &*ENGLAND;
     bencher.bench(|| {
         spread(
+            &r.units,
+            &r.families,
+            Weights::default(),
+            SpreadSettings::default(),
+        )
+    });
+}
+
+/// The register page's work: both views from the profiles, one after the other (as before
+/// `register_views`; the baseline for the next) ...
+#[divan::bench(sample_count = 20, sample_size = 1)]
+fn england_register_views_one_after_the_other(bencher: divan::Bencher) {
+    let r = &*ENGLAND;
+    bencher.bench(|| {
+        let lists = spread(
+            &r.units,
+            &r.families,
+            Weights::default(),
+            SpreadSettings::default(),
+        );
+        (
+            lists,
+            best_assignment(&r.units, &r.families, Weights::default()),
+        )
+    });
+}
+
+/// ... and as the page does it: the candidates found once, the two solves side by side.
+#[divan::bench(sample_count = 20, sample_size = 1)]
+fn england_register_views(bencher: divan::Bencher) {
+    let r = &*ENGLAND;
+    bencher.bench(|| {
+        register_views(
             &r.units,
             &r.families,
             Weights::default(),

@@ -308,15 +308,57 @@ pub fn spread(
     let found = candidates(units, families, weights, Some(settings.candidates), |f| {
         !f.at_link_limit
     });
-    let graph = candidate_graph(&found, families.len(), |u| {
+    Ok(spread_over(&found, units, families.len(), settings))
+}
+
+/// Spread recommendations over each unit's candidates (families at their link limit already
+/// left out), with settings already checked.
+fn spread_over(
+    found: &[Vec<(usize, Score)>],
+    units: &[Unit],
+    families: usize,
+    settings: SpreadSettings,
+) -> Spread {
+    let graph = candidate_graph(found, families, |u| {
         settings.wait_bonus(units[u].waited_days)
     });
     let solved = b_matching(&graph, settings.per_child, settings.per_family);
-    Ok(Spread {
-        lists: lists_of(&solved.lists, &found),
+    Spread {
+        lists: lists_of(&solved.lists, found),
         total_weight: solved.total,
         candidate_pairs: graph.edges(),
-    })
+    }
+}
+
+/// Both register-wide views, as [`spread`] and [`best_assignment`] give them, for less: every
+/// unit's candidates are found once (a spread list's candidates are the first of them that
+/// can take a link), and the two solves run side by side.
+pub fn register_views(
+    units: &[Unit],
+    families: &[Family],
+    weights: Weights,
+    settings: SpreadSettings,
+) -> Result<(Spread, Assignment), SpreadInvalid> {
+    let settings = settings.validate()?;
+    let all = candidates(units, families, weights, None, |_| true);
+    let short: Vec<Vec<(usize, Score)>> = all
+        .iter()
+        .map(|list| {
+            list.iter()
+                .filter(|&&(f, _)| !families[f].at_link_limit)
+                .take(settings.candidates)
+                .copied()
+                .collect()
+        })
+        .collect();
+    Ok(std::thread::scope(|scope| {
+        let spread = scope.spawn(|| spread_over(&short, units, families.len(), settings));
+        let assignment = assign_candidates(&all, families.len());
+        let spread = spread
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (spread, assignment)
+    }))
 }
 
 /// The best overall assignment: one family for each unit at most.

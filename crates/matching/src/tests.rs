@@ -9,7 +9,7 @@ use crate::compat::{
 };
 use crate::facts::{Family, Invalid, Mask, Needs, Unit};
 use crate::geography::{AreaId, AreaSet};
-use crate::spread::{SpreadSettings, best_assignment, candidates, spread};
+use crate::spread::{SpreadSettings, best_assignment, candidates, register_views, spread};
 use crate::suggest::{children_for, families_for};
 use kinlink_domain::child::{Contact, Ethnicity, FamilyRequirement, Gender};
 use kinlink_domain::household::Experience;
@@ -289,6 +289,15 @@ proptest! {
         }
 
         let assignment = best_assignment(&units, &families, w);
+        // Both views at once are the same as each on its own, however short the candidates.
+        for candidates in [per_child as usize, 10] {
+            let settings = SpreadSettings { candidates, ..settings };
+            let spread_alone = spread(&units, &families, w, settings).unwrap();
+            prop_assert_eq!(
+                register_views(&units, &families, w, settings).unwrap(),
+                (spread_alone, assignment.clone())
+            );
+        }
         let mut taken = vec![false; families.len()];
         for (u, r) in assignment.families.iter().enumerate() {
             if let Some(r) = r {

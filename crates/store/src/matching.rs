@@ -10,7 +10,7 @@ use kinlink_domain::audit::{AuditEvent, entry_hash};
 use kinlink_domain::child::ChildProfile;
 use kinlink_domain::household::HouseholdProfile;
 use kinlink_domain::policy::{Action, Permit, Viewer, reveal_child};
-use kinlink_matching::spread::{SpreadSettings, assign_candidates, candidates, spread};
+use kinlink_matching::spread::{SpreadSettings, register_views};
 use kinlink_matching::{
     Explanation, Family, Invalid, Score, Unit, Weights, children_for, explain, families_for,
 };
@@ -423,15 +423,13 @@ impl Store {
             refused,
         } = register;
         let solved = tokio::task::spawn_blocking(move || {
-            let lists = spread(&units, &families, settings.weights, settings.spread);
-            let found = candidates(&units, &families, settings.weights, None, |_| true);
-            let assignment = assign_candidates(&found, families.len());
-            (units, families, lists, assignment)
+            let views = register_views(&units, &families, settings.weights, settings.spread);
+            (units, families, views)
         })
         .await
         .map_err(|e| StoreError::Corrupt(format!("matching stopped: {e}")))?;
-        let (units, families, lists, assignment) = solved;
-        let lists = lists.map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let (units, families, views) = solved;
+        let (lists, assignment) = views.map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let placement = |index: usize, score: Score| Placement {
             household_id: households[index].id,
             name: household_name(&households[index]),
