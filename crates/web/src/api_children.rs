@@ -16,17 +16,15 @@ use kinlink_domain::profile::{CivilDate, NeedCategory};
 use kinlink_store::{ChildSearch, StatusRequest, child_findings};
 use serde_json::{Value, json};
 
-fn authorize(p: &ApiPerson, action: Action) -> Result<policy::Permit, ApiError> {
-    Ok(policy::authorize(p.actor(), action)?)
-}
-
-fn edit(p: &ApiPerson) -> Result<policy::Permit, ApiError> {
-    authorize(
-        p,
+/// The permit to work on the person's agency's children's profiles; a refusal is audited.
+async fn edit(state: &AppState, p: &ApiPerson) -> Result<policy::Permit, ApiError> {
+    p.authorize_audited(
+        state,
         Action::EditChildProfile {
             agency: p.user.agency_id,
         },
     )
+    .await
 }
 
 /// A profile as JSON: what the caller may see, nothing more. Confidential details and the
@@ -194,7 +192,7 @@ pub async fn search(
     p: ApiPerson,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    let permit = authorize(&p, Action::SearchChildren)?;
+    let permit = p.authorize_audited(&state, Action::SearchChildren).await?;
     let pairs: Vec<(String, String)> = raw
         .as_deref()
         .map(|q| serde_urlencoded::from_str(q).unwrap_or_default())
@@ -233,7 +231,7 @@ pub async fn create(
     p: ApiPerson,
     Json(body): Json<Value>,
 ) -> Result<Response, ApiError> {
-    let permit = edit(&p)?;
+    let permit = edit(&state, &p).await?;
     unknown_needs(&body)?;
     let f = fields_of(&body);
     let child = ChildValues::from_fields(&f).parse(today(&state));
@@ -260,7 +258,7 @@ pub async fn update(
     Path(id): Path<i64>,
     Json(body): Json<Value>,
 ) -> Result<Json<Value>, ApiError> {
-    let permit = edit(&p)?;
+    let permit = edit(&state, &p).await?;
     let details = ProfileValues::from_fields(&fields_of(&body))
         .parse()
         .map_err(ApiError::Invalid)?;
@@ -278,7 +276,7 @@ pub async fn add_child(
     Path(id): Path<i64>,
     Json(body): Json<Value>,
 ) -> Result<Response, ApiError> {
-    let permit = edit(&p)?;
+    let permit = edit(&state, &p).await?;
     unknown_needs(&body)?;
     let child = ChildValues::from_fields(&fields_of(&body))
         .parse(today(&state))
@@ -294,7 +292,7 @@ pub async fn change_status(
     Path(id): Path<i64>,
     Json(body): Json<Value>,
 ) -> Result<Json<Value>, ApiError> {
-    let permit = edit(&p)?;
+    let permit = edit(&state, &p).await?;
     let code = body
         .get("event")
         .and_then(Value::as_str)
@@ -323,7 +321,7 @@ pub async fn acknowledge(
     Path(id): Path<i64>,
     Json(body): Json<Value>,
 ) -> Result<Response, ApiError> {
-    let permit = edit(&p)?;
+    let permit = edit(&state, &p).await?;
     let text = |k: &str| body.get(k).and_then(Value::as_str).unwrap_or_default();
     state
         .store

@@ -166,13 +166,15 @@ fn details_of(body: &Value, min_words: usize) -> Result<HouseholdDetails, ApiErr
         .map_err(ApiError::Invalid)
 }
 
-fn edit(p: &ApiPerson) -> Result<policy::Permit, ApiError> {
-    Ok(policy::authorize(
-        p.actor(),
+/// The permit to work on the person's agency's families' profiles; a refusal is audited.
+async fn edit(state: &AppState, p: &ApiPerson) -> Result<policy::Permit, ApiError> {
+    p.authorize_audited(
+        state,
         Action::EditHousehold {
             agency: p.user.agency_id,
         },
-    )?)
+    )
+    .await
 }
 
 fn min_words(p: &ApiPerson) -> usize {
@@ -194,7 +196,9 @@ pub async fn search(
     p: ApiPerson,
     Query(q): Query<SearchQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let permit = policy::authorize(p.actor(), Action::SearchHouseholds)?;
+    let permit = p
+        .authorize_audited(&state, Action::SearchHouseholds)
+        .await?;
     let (total, items) = state
         .store
         .search_households(
@@ -232,7 +236,7 @@ pub async fn create(
     p: ApiPerson,
     Json(body): Json<Value>,
 ) -> Result<Response, ApiError> {
-    let permit = edit(&p)?;
+    let permit = edit(&state, &p).await?;
     let details = details_of(&body, min_words(&p))?;
     let id = state
         .store
@@ -251,7 +255,7 @@ pub async fn update(
     Path(id): Path<i64>,
     Json(body): Json<Value>,
 ) -> Result<Json<Value>, ApiError> {
-    let permit = edit(&p)?;
+    let permit = edit(&state, &p).await?;
     let details = details_of(&body, min_words(&p))?;
     state
         .store
@@ -270,7 +274,7 @@ pub async fn change_status(
     Path(id): Path<i64>,
     Json(body): Json<Value>,
 ) -> Result<Json<Value>, ApiError> {
-    let permit = edit(&p)?;
+    let permit = edit(&state, &p).await?;
     let code = body
         .get("event")
         .and_then(Value::as_str)

@@ -754,3 +754,48 @@ async fn a_case_system_asks_for_a_link_and_is_told_which_links_hold_the_places()
         (StatusCode::FORBIDDEN, Some("adopters_worker_shares"))
     );
 }
+
+/// A person whose role may not do something is refused with the rule's code, and the refusal is
+/// in the audit log under their name, as it is on the pages.
+#[tokio::test]
+async fn refusals_through_the_api_are_audited_under_the_persons_name() {
+    let app = App::sqlite().await;
+    let token = token(&app).await;
+    let support = "business.support@northshire.example";
+    let me = app.user(support).await.id;
+    let permit = kinlink_domain::policy::Permit::for_operator(
+        kinlink_domain::policy::Action::ViewAuditLog {
+            scope: kinlink_domain::policy::AuditScope::All,
+        },
+    );
+    for (method, path, body) in [
+        (Method::GET, "/api/v1/children", None),
+        (Method::POST, "/api/v1/children", Some(new_profile("Fine."))),
+        (Method::GET, "/api/v1/households", None),
+        (Method::POST, "/api/v1/households", Some(json!({}))),
+    ] {
+        let before = app.audit_count().await;
+        let (status, answer) = call(&app, &token, Some(support), method.clone(), path, body).await;
+        assert_eq!(
+            (status, answer["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("not_on_the_register")),
+            "{method} {path}"
+        );
+        assert_eq!(
+            app.audit_count().await,
+            before + 1,
+            "{method} {path}: one entry"
+        );
+        let entry = app
+            .store
+            .audit_entries(&permit, None, 1)
+            .await
+            .unwrap()
+            .remove(0)
+            .event;
+        assert_eq!(entry.action, "access.denied", "{method} {path}");
+        assert_eq!(entry.actor_user_id, Some(me), "{method} {path}");
+        let detail: Value = serde_json::from_str(&entry.detail).unwrap();
+        assert_eq!(detail["rule"], "not_on_the_register");
+    }
+}
