@@ -402,6 +402,26 @@ impl Store {
         Ok(())
     }
 
+    /// Records that the policy refused `who` an action, naming the rule: the one audit entry
+    /// for a refusal, whether it came through a page or the API.
+    pub async fn record_refusal(
+        &self,
+        who: &Who,
+        agency_id: i64,
+        action: Action,
+        denied: kinlink_domain::policy::Denied,
+    ) -> Result<(), StoreError> {
+        self.record(
+            who,
+            "access.denied",
+            "action",
+            format!("{action:?}"),
+            Some(agency_id),
+            serde_json::json!({"rule": denied.code()}),
+        )
+        .await
+    }
+
     // ---- agencies ----------------------------------------------------------------------
 
     pub async fn create_agency(

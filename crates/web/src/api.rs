@@ -349,14 +349,7 @@ impl ApiPerson {
             Err(denied) => {
                 state
                     .store
-                    .record(
-                        &self.who(),
-                        "access.denied",
-                        "action",
-                        format!("{action:?}"),
-                        Some(self.user.agency_id),
-                        serde_json::json!({"rule": denied.code()}),
-                    )
+                    .record_refusal(&self.who(), self.user.agency_id, action, denied)
                     .await?;
                 Err(ApiError::Forbidden(denied))
             }

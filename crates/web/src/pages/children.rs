@@ -103,14 +103,7 @@ pub async fn authorize_audited(
         Err(denied) => {
             state
                 .store
-                .record(
-                    &s.who(),
-                    "access.denied",
-                    "action",
-                    format!("{action:?}"),
-                    Some(s.user.agency_id),
-                    serde_json::json!({"rule": denied.code()}),
-                )
+                .record_refusal(&s.who(), s.user.agency_id, action, denied)
                 .await?;
             Err(denied.into())
         }
