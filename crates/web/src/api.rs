@@ -344,16 +344,7 @@ impl ApiPerson {
         state: &AppState,
         action: Action,
     ) -> Result<policy::Permit, ApiError> {
-        match policy::authorize(self.actor(), action) {
-            Ok(permit) => Ok(permit),
-            Err(denied) => {
-                state
-                    .store
-                    .record_refusal(&self.who(), self.user.agency_id, action, denied)
-                    .await?;
-                Err(ApiError::Forbidden(denied))
-            }
-        }
+        crate::auth::authorize_audited(state, self.actor(), &self.who(), action).await
     }
 }
 

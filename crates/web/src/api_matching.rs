@@ -11,7 +11,7 @@ use axum::extract::{Path, Query, State};
 use kinlink_domain::child::Problem;
 use kinlink_domain::policy::Action;
 use kinlink_matching::{Criterion, Explanation};
-use kinlink_store::{ChildSuggestion, FamilySuggestion, Placement, RegisterMatching};
+use kinlink_store::{ChildSuggestion, FamilySuggestion, Placement};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -151,7 +151,7 @@ pub async fn register(
     let permit = p
         .authorize_audited(&state, Action::ViewRegisterMatching)
         .await?;
-    let m: RegisterMatching = state.store.register_matching(&permit, &p.who()).await?;
+    let m = state.store.register_matching(&permit, &p.who()).await?;
     let weights: serde_json::Map<String, Value> = Criterion::ALL
         .iter()
         .map(|&c| (c.code().to_owned(), json!(m.settings.weights.of(c))))

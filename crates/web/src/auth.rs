@@ -10,12 +10,32 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
-use kinlink_domain::policy::Actor;
+use kinlink_domain::policy::{self, Action, Actor, Denied, Permit};
 use kinlink_domain::secret::Secret;
-use kinlink_store::{Agency, Session, User, Who};
+use kinlink_store::{Agency, Session, StoreError, User, Who};
 use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
 use std::sync::OnceLock;
+
+/// Asks the policy whether `actor` may do `action`; a refusal is audited (under `who`, in the
+/// actor's agency) before it becomes the caller's 403, for the pages and the API alike.
+pub async fn authorize_audited<E: From<Denied> + From<StoreError>>(
+    state: &AppState,
+    actor: Actor,
+    who: &Who,
+    action: Action,
+) -> Result<Permit, E> {
+    match policy::authorize(actor, action) {
+        Ok(permit) => Ok(permit),
+        Err(denied) => {
+            state
+                .store
+                .record_refusal(who, actor.agency_id, action, denied)
+                .await?;
+            Err(denied.into())
+        }
+    }
+}
 
 /// 32 random bytes as URL-safe text: session tokens, CSRF tokens, API tokens.
 pub fn random_token() -> Result<String, WebError> {

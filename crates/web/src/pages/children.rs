@@ -98,16 +98,7 @@ pub async fn authorize_audited(
     s: &SignedIn,
     action: Action,
 ) -> Result<Permit, WebError> {
-    match policy::authorize(s.actor(), action) {
-        Ok(permit) => Ok(permit),
-        Err(denied) => {
-            state
-                .store
-                .record_refusal(&s.who(), s.user.agency_id, action, denied)
-                .await?;
-            Err(denied.into())
-        }
-    }
+    crate::auth::authorize_audited(state, s.actor(), &s.who(), action).await
 }
 
 fn edit_permit_for(s: &SignedIn) -> Result<Permit, policy::Denied> {
