@@ -251,15 +251,27 @@ pub fn uk_date(ts: Timestamp) -> Date {
 /// The last second of `date` in UK time: 23:59:59 GMT or BST, whichever is in force that
 /// evening.
 pub fn end_of_uk_day(date: Date) -> Timestamp {
+    uk_wall_clock(date, time!(23:59:59))
+}
+
+/// The moment a UK wall-clock time happens on `date`, to the minute.
+pub fn uk_moment(date: Date, hour: u8, minute: u8) -> Timestamp {
+    let clock = time::Time::from_hms(hour.min(23), minute.min(59), 0).unwrap_or(time!(00:00));
+    uk_wall_clock(date, clock)
+}
+
+/// `clock` on `date` in GMT or BST, whichever is in force at noon that day. The clocks change
+/// at 01:00 UTC, so the offset at noon is the one in force all evening, even on the two days a
+/// year it changes; a time before the change on those days is an hour out, and nothing Kinlink
+/// schedules happens in the small hours.
+fn uk_wall_clock(date: Date, clock: time::Time) -> Timestamp {
     let as_if_utc = |clock| {
         PrimitiveDateTime::new(date, clock)
             .assume_utc()
             .unix_timestamp()
     };
-    // The clocks change at 01:00 UTC, so the offset at noon is the one in force all evening,
-    // even on the two days a year it changes.
     let offset = uk_offset_hours(as_if_utc(time!(12:00)));
-    as_if_utc(time!(23:59:59)) - i64::from(offset) * 3600
+    as_if_utc(clock) - i64::from(offset) * 3600
 }
 
 /// A response deadline: the end of the UK day that is `working_days` working days after the UK

@@ -44,10 +44,25 @@ pub struct Invitation<'a> {
 /// left out, and a time outside the years 0000–9999 that iCalendar can write is written as the
 /// nearest one it can. An empty summary, location or description is left out.
 pub fn ics(invitation: &Invitation<'_>) -> String {
-    let (method, status) = if invitation.cancelled {
-        ("CANCEL", "CANCELLED")
+    let method = if invitation.cancelled {
+        "CANCEL"
     } else {
-        ("REQUEST", "CONFIRMED")
+        "REQUEST"
+    };
+    calendar_text(invitation, method)
+}
+
+/// The event as a file to download and add to one's calendar (METHOD:PUBLISH): nobody is
+/// invited and nothing is asked back. A cancelled event is published as cancelled.
+pub fn ics_download(invitation: &Invitation<'_>) -> String {
+    calendar_text(invitation, "PUBLISH")
+}
+
+fn calendar_text(invitation: &Invitation<'_>, method: &str) -> String {
+    let status = if invitation.cancelled {
+        "CANCELLED"
+    } else {
+        "CONFIRMED"
     };
     let ends_at = invitation
         .starts_at

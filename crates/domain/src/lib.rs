@@ -11,6 +11,7 @@ pub mod child;
 pub mod clock;
 pub mod codes;
 pub mod confidentiality;
+pub mod event;
 pub mod household;
 pub mod invitation;
 pub mod link;

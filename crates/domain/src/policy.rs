@@ -116,6 +116,31 @@ pub enum Action {
     },
     /// See the register-wide spread recommendations and best overall assignment.
     ViewRegisterMatching,
+    /// Set up and run an Exchange or Activity Day: the register's administrators for any
+    /// event, an agency's team managers and family finders for their agency's own.
+    ManageEvent {
+        organiser: AgencyId,
+    },
+    /// See the events on the Register (a draft only by those who manage it).
+    ViewEvents,
+    /// Feature a child at an event, or withdraw them: the child's agency's caseworkers.
+    FeatureChildAtEvent {
+        child_agency: AgencyId,
+    },
+    /// Book a family a place at an event, or cancel it: their agency's workers and managers,
+    /// or the adopters themselves where their agency lets them.
+    BookFamilyAtEvent {
+        household_agency: AgencyId,
+        own_household: bool,
+        adopters_may_book: bool,
+    },
+    /// Record on the day that a family is interested in a child: the event's organisers,
+    /// the family's workers, or the adopters from their own account.
+    RecordEventInterest {
+        organiser: AgencyId,
+        household_agency: AgencyId,
+        own_household: bool,
+    },
 }
 
 /// How much of the audit log a reader may see.
@@ -200,6 +225,8 @@ pub enum Denied {
         "suggested matches are for social workers; your social worker will talk to you about children who might suit your family"
     )]
     SuggestionsForWorkers,
+    #[error("your social worker books your family's places at events")]
+    WorkerBooksEvents,
 }
 
 impl Denied {
@@ -228,6 +255,7 @@ impl Denied {
             Denied::NotAllocated => "not_allocated",
             Denied::NoActiveGrant => "no_active_grant",
             Denied::SuggestionsForWorkers => "suggestions_for_workers",
+            Denied::WorkerBooksEvents => "worker_books_events",
         }
     }
 }
@@ -352,6 +380,41 @@ fn decide(actor: Actor, action: Action) -> Result<(), Denied> {
         SuggestChildren { household_agency } => {
             casework_of(actor, household_agency, &[TeamManager, SocialWorker])
         }
+        ManageEvent { organiser } => manages_event(actor, organiser),
+        ViewEvents if actor.role == Adopter || finds_families(actor.role) => Ok(()),
+        ViewEvents => Err(Denied::NotOnTheRegister),
+        FeatureChildAtEvent { child_agency } => casework_of(
+            actor,
+            child_agency,
+            &[TeamManager, SocialWorker, FamilyFinder],
+        ),
+        BookFamilyAtEvent {
+            household_agency,
+            own_household,
+            adopters_may_book,
+        } => match actor.role {
+            Adopter if own_household && adopters_may_book => Ok(()),
+            Adopter if own_household => Err(Denied::WorkerBooksEvents),
+            _ => casework_of(actor, household_agency, &[TeamManager, SocialWorker]),
+        },
+        RecordEventInterest {
+            organiser,
+            household_agency,
+            own_household,
+        } => match actor.role {
+            Adopter if own_household => Ok(()),
+            _ if manages_event(actor, organiser).is_ok() => Ok(()),
+            _ => casework_of(actor, household_agency, &[TeamManager, SocialWorker]),
+        },
+    }
+}
+
+/// The register runs events for everyone; an agency's team managers and family finders run
+/// their own agency's.
+fn manages_event(actor: Actor, organiser: AgencyId) -> Result<(), Denied> {
+    match actor.role {
+        Role::RegisterAdmin => Ok(()),
+        _ => casework_of(actor, organiser, &[Role::TeamManager, Role::FamilyFinder]),
     }
 }
 
@@ -757,6 +820,28 @@ mod tests {
                 household_agency: agency(aim),
             },
             "register matching" => Action::ViewRegisterMatching,
+            "manage event" => Action::ManageEvent {
+                organiser: agency(aim),
+            },
+            "view events" => Action::ViewEvents,
+            "feature child at event" => Action::FeatureChildAtEvent {
+                child_agency: agency(aim),
+            },
+            "book family where adopters may" => Action::BookFamilyAtEvent {
+                household_agency: agency(aim),
+                own_household: !matches!(aim, Aim::Other),
+                adopters_may_book: true,
+            },
+            "book family where workers book" => Action::BookFamilyAtEvent {
+                household_agency: agency(aim),
+                own_household: !matches!(aim, Aim::Other),
+                adopters_may_book: false,
+            },
+            "record interest at event" => Action::RecordEventInterest {
+                organiser: agency(aim),
+                household_agency: agency(aim),
+                own_household: !matches!(aim, Aim::Other),
+            },
             other => panic!("no such action in the table: {other}"),
         }
     }
@@ -800,6 +885,14 @@ mod tests {
         ("suggest families",               ["nnn", "nnn", "YnY", "YnY", "YnY", "nnn", "nnn"]),
         ("suggest children",               ["nnn", "nnn", "YnY", "YnY", "nnn", "nnn", "nnn"]),
         ("register matching",              ["YYY", "nnn", "nnn", "nnn", "nnn", "nnn", "nnn"]),
+        // Events: "own" is the organising agency, the child's or the family's agency; for an
+        // adopter, their own household.
+        ("manage event",                   ["YYY", "nnn", "YnY", "nnn", "YnY", "nnn", "nnn"]),
+        ("view events",                    ["YYY", "nnn", "YYY", "YYY", "YYY", "nnn", "YYY"]),
+        ("feature child at event",         ["nnn", "nnn", "YnY", "YnY", "YnY", "nnn", "nnn"]),
+        ("book family where adopters may", ["nnn", "nnn", "YnY", "YnY", "nnn", "nnn", "YnY"]),
+        ("book family where workers book", ["nnn", "nnn", "YnY", "YnY", "nnn", "nnn", "nnn"]),
+        ("record interest at event",       ["YYY", "nnn", "YnY", "YnY", "YnY", "nnn", "YnY"]),
     ];
 
     #[test]
@@ -855,10 +948,15 @@ mod tests {
                 | Action::RequestLinkForFamily { .. }
                 | Action::SuggestFamilies { .. }
                 | Action::SuggestChildren { .. }
-                | Action::ViewRegisterMatching => {}
+                | Action::ViewRegisterMatching
+                | Action::ManageEvent { .. }
+                | Action::ViewEvents
+                | Action::FeatureChildAtEvent { .. }
+                | Action::BookFamilyAtEvent { .. }
+                | Action::RecordEventInterest { .. } => {}
             }
         }
-        assert_eq!(TABLE.len(), 30);
+        assert_eq!(TABLE.len(), 36);
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! the attempt is audited. Nothing here deletes: closed cases are kept (and the database
 //! refuses deletes).
 
+use crate::error::corrupt;
 use crate::links::invalid;
 use crate::{Backend, Store, StoreError, Who};
 use kinlink_domain::Timestamp;
@@ -426,10 +427,6 @@ fn capitalise(name: &str) -> String {
         .next()
         .map(|c| c.to_uppercase().chain(chars).collect())
         .unwrap_or_default()
-}
-
-fn corrupt(what: &str, value: &str) -> StoreError {
-    StoreError::Corrupt(format!("{what}: {value}"))
 }
 
 fn rule(broken: RecordsRuleBroken) -> StoreError {
@@ -891,7 +888,7 @@ fn check_new(new: &NewRecordsRequest, today: CivilDate) -> Result<(), StoreError
 }
 
 impl Store {
-    fn today(&self) -> CivilDate {
+    pub(crate) fn today(&self) -> CivilDate {
         let d = calendar::uk_date(self.now());
         CivilDate::new(d.year(), u8::from(d.month()), d.day())
             .unwrap_or(CivilDate::from_unix(self.now()))

@@ -33,6 +33,9 @@ pub enum StoreError {
     /// A link could not be asked for or changed.
     #[error("{0}")]
     Link(#[from] crate::links::LinkRefusal),
+    /// A rule about an Exchange or Activity Day.
+    #[error("{0}")]
+    Event(#[from] kinlink_domain::event::EventRuleBroken),
     /// A rule of the records-access procedure.
     #[error("{0}")]
     Records(#[from] kinlink_domain::records_request::RecordsRuleBroken),
@@ -73,4 +76,9 @@ impl StoreError {
     pub fn is_unavailable(&self) -> bool {
         matches!(self, StoreError::Unavailable(_))
     }
+}
+
+/// A stored value this version does not understand, named with what it was meant to be.
+pub(crate) fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("{what}: {value}"))
 }

@@ -2,6 +2,7 @@
 //! then kept up to date by the adopters themselves — every change audited with the fields it
 //! touched, so the worker sees what changed.
 
+use crate::error::corrupt;
 use crate::{Backend, Store, StoreError, Who};
 use kinlink_domain::Timestamp;
 use kinlink_domain::audit::{AuditEvent, entry_hash};
@@ -114,10 +115,6 @@ struct OpennessJson {
     category: String,
     level: String,
     reason: String,
-}
-
-fn corrupt(what: &str, value: &str) -> StoreError {
-    StoreError::Corrupt(format!("{what}: {value}"))
 }
 
 fn small(n: i64) -> u8 {

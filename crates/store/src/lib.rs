@@ -111,12 +111,15 @@ macro_rules! audit {
 }
 
 mod adoption_records;
+#[macro_use]
+mod events;
 mod households;
 mod links;
 mod matching;
 mod profiles;
 mod search;
 pub use adoption_records::*;
+pub use events::*;
 pub use households::*;
 pub use links::*;
 pub use matching::*;
@@ -435,7 +438,7 @@ impl Store {
         write_tx!(self, tx => {
             let agency: Agency = sqlx::query_as(
                 "INSERT INTO agencies (name, kind, region, mfa_required, created_at) VALUES ($1, $2, $3, $4, $5) \
-                 RETURNING id, name, kind, region, mfa_required, link_follow_up, link_follow_up_user_id, household_text_min_words, created_at",
+                 RETURNING id, name, kind, region, mfa_required, link_follow_up, link_follow_up_user_id, household_text_min_words, adopters_book_events, created_at",
             )
             .bind(&new.name)
             .bind(new.kind.as_str())
@@ -453,13 +456,13 @@ impl Store {
 
     pub async fn agencies(&self) -> Result<Vec<Agency>, StoreError> {
         Ok(with_pool!(self, pool => sqlx::query_as(
-            "SELECT id, name, kind, region, mfa_required, link_follow_up, link_follow_up_user_id, household_text_min_words, created_at FROM agencies ORDER BY name")
+            "SELECT id, name, kind, region, mfa_required, link_follow_up, link_follow_up_user_id, household_text_min_words, adopters_book_events, created_at FROM agencies ORDER BY name")
             .fetch_all(pool).await?))
     }
 
     pub async fn agency(&self, id: i64) -> Result<Agency, StoreError> {
         with_pool!(self, pool => sqlx::query_as(
-            "SELECT id, name, kind, region, mfa_required, link_follow_up, link_follow_up_user_id, household_text_min_words, created_at FROM agencies WHERE id = $1")
+            "SELECT id, name, kind, region, mfa_required, link_follow_up, link_follow_up_user_id, household_text_min_words, adopters_book_events, created_at FROM agencies WHERE id = $1")
             .bind(id).fetch_optional(pool).await?)
             .ok_or(StoreError::NotFound)
     }
@@ -489,12 +492,13 @@ impl Store {
             }
         }
         write_tx!(self, tx => {
-            let done = sqlx::query("UPDATE agencies SET mfa_required = $1, link_follow_up = $2, household_text_min_words = $3, link_follow_up_user_id = $5 WHERE id = $4")
+            let done = sqlx::query("UPDATE agencies SET mfa_required = $1, link_follow_up = $2, household_text_min_words = $3, link_follow_up_user_id = $5, adopters_book_events = $6 WHERE id = $4")
                 .bind(settings.mfa_required)
                 .bind(settings.link_follow_up.as_str())
                 .bind(settings.household_text_min_words)
                 .bind(id)
                 .bind(named)
+                .bind(settings.adopters_book_events)
                 .execute(&mut *tx)
                 .await?;
             if done.rows_affected() == 0 {
@@ -502,7 +506,7 @@ impl Store {
             }
             audit!(self, tx, who.event("agency.settings_changed", "agency", id, Some(id),
                 serde_json::json!({"mfa_required": settings.mfa_required, "link_follow_up": settings.link_follow_up.as_str(), "link_follow_up_user": named,
-                    "household_text_min_words": settings.household_text_min_words})));
+                    "household_text_min_words": settings.household_text_min_words, "adopters_book_events": settings.adopters_book_events})));
         });
         Ok(())
     }

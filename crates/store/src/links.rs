@@ -12,6 +12,7 @@
 //! every write transaction holds the database's write lock from `BEGIN IMMEDIATE`. Two requests
 //! racing for a household's last place therefore count one after the other.
 
+use crate::error::corrupt;
 use crate::{Backend, Store, StoreError, Who};
 use kinlink_domain::Timestamp;
 use kinlink_domain::audit::{AuditEvent, entry_hash};
@@ -107,15 +108,24 @@ pub struct LinkViewer {
 /// Where a link came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkSource {
+    /// Someone asked through the Register online.
     Register,
-    Event,
+    /// Interest recorded at an Exchange or Activity Day: the event's id.
+    Event(i64),
 }
 
 impl LinkSource {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             LinkSource::Register => "register",
-            LinkSource::Event => "event",
+            LinkSource::Event(_) => "event",
+        }
+    }
+
+    pub fn event(self) -> Option<i64> {
+        match self {
+            LinkSource::Register => None,
+            LinkSource::Event(id) => Some(id),
         }
     }
 }
@@ -285,6 +295,8 @@ pub struct LinkChange {
 pub struct Notification {
     pub id: i64,
     pub link_id: Option<i64>,
+    /// The Exchange or Activity Day it is about.
+    pub event_id: Option<i64>,
     pub text: String,
     pub created_at: Timestamp,
     pub read_at: Option<Timestamp>,
@@ -300,7 +312,7 @@ struct LinkRow {
     household_agency_id: i64,
     household_agency_name: String,
     household_name: String,
-    source: String,
+    event_id: Option<i64>,
     started_by: String,
     requested_by: i64,
     requested_by_name: String,
@@ -327,7 +339,7 @@ struct LinkRow {
 macro_rules! link_select {
     () => {
         "SELECT l.id, l.child_profile_id, l.household_id, l.child_agency_id, ca.name AS child_agency_name, \
-         l.household_agency_id, ha.name AS household_agency_name, h.name AS household_name, l.source, \
+         l.household_agency_id, ha.name AS household_agency_name, h.name AS household_name, l.event_id, \
          l.started_by, l.requested_by, ru.name AS requested_by_name, l.request_note, l.state, l.closure, \
          l.close_reason, l.feedback, cu.name AS closed_by_name, l.closed_at, l.assigned_to, \
          au.name AS assigned_to_name, l.panel_date, l.deadline_at, l.expires_at, l.escalated_at, \
@@ -373,10 +385,6 @@ fn at_most(field: &'static str, name: &str, text: &str, max: usize) -> Result<()
     Ok(())
 }
 
-fn corrupt(what: &str, value: &str) -> StoreError {
-    StoreError::Corrupt(format!("{what}: {value}"))
-}
-
 impl LinkRow {
     fn into_link(self, children: String) -> Result<Link, StoreError> {
         let state = LinkState::from_stored(
@@ -387,9 +395,9 @@ impl LinkRow {
         .ok_or_else(|| corrupt("link state", &self.state))?;
         let started_by =
             Side::parse(&self.started_by).ok_or_else(|| corrupt("side", &self.started_by))?;
-        let source = match self.source.as_str() {
-            "event" => LinkSource::Event,
-            _ => LinkSource::Register,
+        let source = match self.event_id {
+            Some(event) => LinkSource::Event(event),
+            None => LinkSource::Register,
         };
         let facts = LinkFacts {
             child_agency: self.child_agency_id,
@@ -718,7 +726,18 @@ impl Store {
             settings.link_expiry_working_days.clamp(1, 250) as u32,
         );
         let lock = self.row_lock();
+        let today = self.today();
         write_tx!(self, tx => { 'body: {
+            // Interest at an event: the event first (its row, then the profile, then the
+            // household: the order event transactions lock in), the child must be at the event
+            // and the family booked, and it is recorded from the day.
+            let at_event = match new.source.event() {
+                None => None,
+                Some(event) => match event_for_interest!(self, tx, event, new.child_profile_id, new.household_id, today) {
+                    Ok(organiser) => Some(organiser),
+                    Err(err) => break 'body Err(err),
+                },
+            };
             // Profile first, then household: the order every link transaction locks in.
             let child: Option<ChildLockRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT p.agency_id, a.region, p.status, p.visibility, p.excluded_areas, p.worker_id, a.link_follow_up, \
@@ -759,9 +778,10 @@ impl Store {
                     Some(child_agency), serde_json::json!({"household": new.household_id})));
                 break 'body Err(StoreError::NotFound);
             }
-            let action = match new.side {
-                Side::Child => Action::RequestLinkForChild { child_agency },
-                Side::Family => Action::RequestLinkForFamily { household_agency, own_household },
+            let action = match (new.side, at_event) {
+                (Side::Family, Some(organiser)) => Action::RecordEventInterest { organiser, household_agency, own_household },
+                (Side::Child, _) => Action::RequestLinkForChild { child_agency },
+                (Side::Family, None) => Action::RequestLinkForFamily { household_agency, own_household },
             };
             if let Err(denied) = authorize(actor, action) {
                 audit!(self, tx, who.event("link.request_refused", "child_profile", new.child_profile_id,
@@ -795,11 +815,11 @@ impl Store {
             };
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO links (child_profile_id, household_id, child_agency_id, household_agency_id, source, \
-                 started_by, requested_by, request_note, state, assigned_to, deadline_at, expires_at, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'interest_expressed', $9, $10, $11, $12, $12) RETURNING id")
+                 started_by, requested_by, request_note, state, assigned_to, deadline_at, expires_at, created_at, updated_at, event_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'interest_expressed', $9, $10, $11, $12, $12, $13) RETURNING id")
                 .bind(new.child_profile_id).bind(new.household_id).bind(child_agency).bind(household_agency)
                 .bind(new.source.as_str()).bind(new.side.as_str()).bind(actor.user_id).bind(note)
-                .bind(assigned).bind(deadline).bind(expires).bind(now)
+                .bind(assigned).bind(deadline).bind(expires).bind(now).bind(new.source.event())
                 .fetch_one(&mut *tx).await?;
             sqlx::query("INSERT INTO link_events (link_id, event, from_state, to_state, note, user_id, at) VALUES ($1, 'request', NULL, 'interest_expressed', $2, $3, $4)")
                 .bind(id).bind(note).bind(actor.user_id).bind(now).execute(&mut *tx).await?;
@@ -818,7 +838,7 @@ impl Store {
             notify_sides!(self, tx, id, facts, Some(actor.user_id), text, child: true, family: true, adopters: true);
             audit!(self, tx, who.event("link.requested", "link", id, Some(child_agency), serde_json::json!({
                 "child_profile": new.child_profile_id, "household": new.household_id, "side": new.side.as_str(),
-                "source": new.source.as_str(), "deadline_at": deadline, "expires_at": expires})));
+                "source": new.source.as_str(), "event": new.source.event(), "deadline_at": deadline, "expires_at": expires})));
             Ok(id)
         }})
     }
@@ -1220,7 +1240,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<Notification>, StoreError> {
         Ok(with_pool!(self, pool => sqlx::query_as(
-            "SELECT id, link_id, text, created_at, read_at FROM notifications WHERE user_id = $1 ORDER BY id DESC LIMIT $2")
+            "SELECT id, link_id, event_id, text, created_at, read_at FROM notifications WHERE user_id = $1 ORDER BY id DESC LIMIT $2")
             .bind(user_id).bind(limit).fetch_all(pool).await?))
     }
 

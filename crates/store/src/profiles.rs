@@ -1,6 +1,7 @@
 //! Children's and sibling groups' profiles: writing them (with their checks, status history and
 //! audit entries in one transaction), reading them only through the policy, and searching them.
 
+use crate::error::corrupt;
 use crate::{Backend, Store, StoreError, Who};
 use kinlink_domain::Timestamp;
 use kinlink_domain::audit::{AuditEvent, entry_hash};
@@ -275,10 +276,6 @@ struct NeedJson {
     category: String,
     level: String,
     notes: String,
-}
-
-fn corrupt(what: &str, value: &str) -> StoreError {
-    StoreError::Corrupt(format!("{what}: {value}"))
 }
 
 impl ChildRow {
@@ -767,7 +764,10 @@ impl Store {
     }
 
     /// The profile as stored, unredacted: for the store's own rules (findings, status).
-    async fn child_profile_unchecked(&self, id: i64) -> Result<ChildProfile, StoreError> {
+    pub(crate) async fn child_profile_unchecked(
+        &self,
+        id: i64,
+    ) -> Result<ChildProfile, StoreError> {
         let today = CivilDate::from_unix(self.now());
         let row: ProfileRow =
             with_pool!(self, pool => sqlx::query_as(concat!(profile_select!(), " WHERE p.id = $1"))

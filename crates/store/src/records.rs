@@ -30,6 +30,8 @@ pub struct Agency {
     pub link_follow_up_user_id: Option<i64>,
     /// The fewest words an approved household's profile text may have (0: no minimum).
     pub household_text_min_words: i64,
+    /// Adopters book their own places at Exchange and Activity Days (otherwise their worker does).
+    pub adopters_book_events: bool,
     pub created_at: Timestamp,
 }
 
@@ -93,6 +95,8 @@ pub struct AgencySettings {
     /// Who, when links are followed up by a named person.
     pub link_follow_up_user: Option<i64>,
     pub household_text_min_words: i64,
+    /// Adopters book their own places at Exchange and Activity Days (otherwise their worker does).
+    pub adopters_book_events: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]

@@ -124,6 +124,7 @@ async fn agency_settings_change(db: &TestDb) {
             mfa_required: true,
             link_follow_up: LinkFollowUp::NamedPerson,
             household_text_min_words: 0,
+            adopters_book_events: false,
         };
         let err = refused(
             &store,
@@ -137,6 +138,7 @@ async fn agency_settings_change(db: &TestDb) {
         mfa_required: true,
         link_follow_up: LinkFollowUp::NamedPerson,
         household_text_min_words: 0,
+        adopters_book_events: false,
     };
 
     let (_, entry) = audited(
@@ -172,6 +174,7 @@ async fn agency_settings_change(db: &TestDb) {
             mfa_required: false,
             link_follow_up: follow_up,
             household_text_min_words: 0,
+            adopters_book_events: false,
         };
         store
             .update_agency_settings(&permit, &operator(), wirral.id, &settings)
@@ -198,6 +201,7 @@ async fn an_unknown_agency_is_not_found(db: &TestDb) {
         mfa_required: true,
         link_follow_up: LinkFollowUp::FamilyFindingTeam,
         household_text_min_words: 0,
+        adopters_book_events: false,
     };
     let err = refused(
         &store,

@@ -30,16 +30,16 @@ on_both_backends!(
 );
 
 /// Two agencies: Cumbria has children, Kent has families.
-struct World {
-    store: Store,
-    clock: std::sync::Arc<kinlink_domain::clock::ManualClock>,
-    child_worker: User,
-    child_manager: User,
-    finder: User,
-    family_worker: User,
-    family_manager: User,
-    kent: Agency,
-    children: Vec<i64>,
+pub(crate) struct World {
+    pub(crate) store: Store,
+    pub(crate) clock: std::sync::Arc<kinlink_domain::clock::ManualClock>,
+    pub(crate) child_worker: User,
+    pub(crate) child_manager: User,
+    pub(crate) finder: User,
+    pub(crate) family_worker: User,
+    pub(crate) family_manager: User,
+    pub(crate) kent: Agency,
+    pub(crate) children: Vec<i64>,
 }
 
 fn household_details(area: &str) -> HouseholdDetails {
@@ -68,7 +68,7 @@ fn household_details(area: &str) -> HouseholdDetails {
     }
 }
 
-async fn world(db: &TestDb, children: usize) -> World {
+pub(crate) async fn world(db: &TestDb, children: usize) -> World {
     let Fixture { store, clock } = fixture(db).await;
     let cumbria = agency(&store, "Cumbria Council").await;
     let kent = agency(&store, "Kent Council").await;
@@ -106,7 +106,7 @@ async fn world(db: &TestDb, children: usize) -> World {
 }
 
 /// An active household of Kent, with one adopter.
-async fn family(w: &World, email: &str) -> (i64, User) {
+pub(crate) async fn family(w: &World, email: &str) -> (i64, User) {
     let edit =
         |u: &User| authorize(u.actor(), Action::EditHousehold { agency: w.kent.id }).unwrap();
     let store = &w.store;
@@ -152,7 +152,7 @@ async fn family(w: &World, email: &str) -> (i64, User) {
     (id, adopter)
 }
 
-fn viewer(user: &User) -> Viewer<'static> {
+pub(crate) fn viewer(user: &User) -> Viewer<'static> {
     Viewer {
         actor: user.actor(),
         region: "North West",
@@ -179,7 +179,7 @@ fn ask(child: i64, household: i64, side: Side) -> NewLink {
     }
 }
 
-fn step(event: LinkEvent) -> LinkChange {
+pub(crate) fn step(event: LinkEvent) -> LinkChange {
     LinkChange {
         event,
         feedback: String::new(),
@@ -212,7 +212,12 @@ async fn request(
         .await
 }
 
-async fn change(w: &World, by: &User, link: i64, c: LinkChange) -> Result<LinkState, StoreError> {
+pub(crate) async fn change(
+    w: &World,
+    by: &User,
+    link: i64,
+    c: LinkChange,
+) -> Result<LinkState, StoreError> {
     w.store
         .change_link(&person(by), looking(by), link, &c)
         .await
@@ -994,6 +999,7 @@ async fn the_agency_setting_decides_who_follows_up_and_managers_reassign(db: &Te
         link_follow_up: kinlink_store::LinkFollowUp::NamedPerson,
         link_follow_up_user: Some(w.finder.id),
         household_text_min_words: 0,
+        adopters_book_events: false,
     };
     w.store
         .update_agency_settings(

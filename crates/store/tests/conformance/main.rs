@@ -17,6 +17,7 @@ mod api_tokens;
 mod audit_log;
 mod child_profiles;
 mod concurrency;
+mod events;
 mod households;
 mod links;
 mod matching;

@@ -63,6 +63,7 @@ async fn writes_refuse_a_permit_for_another_action(db: &TestDb) {
         mfa_required: true,
         link_follow_up: LinkFollowUp::NamedPerson,
         household_text_min_words: 0,
+        adopters_book_events: false,
     };
     let register = RegisterSettings {
         max_open_links_per_household: 1,
@@ -135,6 +136,7 @@ async fn writes_refuse_a_permit_for_another_target(db: &TestDb) {
         mfa_required: true,
         link_follow_up: LinkFollowUp::NamedPerson,
         household_text_min_words: 0,
+        adopters_book_events: false,
     };
     let sefton_settings = Permit::for_operator(Action::ManageAgencySettings { agency: sefton.id });
     // A permit to make a social worker in Wirral does not make an administrator, nor anyone in

@@ -162,6 +162,7 @@ pub struct SettingsPage {
     people: Vec<Choice>,
     person: String,
     mfa_required: bool,
+    adopters_book_events: bool,
     min_words: String,
 }
 
@@ -213,6 +214,7 @@ pub async fn settings_form(
             .map(|p| p.to_string())
             .unwrap_or_default(),
         mfa_required: agency.mfa_required,
+        adopters_book_events: agency.adopters_book_events,
         min_words: agency.household_text_min_words.to_string(),
         agency,
     })
@@ -225,6 +227,7 @@ pub struct SettingsForm {
     #[serde(default)]
     link_follow_up_user: String,
     mfa_required: Option<String>,
+    adopters_book_events: Option<String>,
     #[serde(default)]
     household_text_min_words: String,
 }
@@ -250,6 +253,7 @@ pub async fn settings_submit(
             link_follow_up,
             link_follow_up_user: named,
             household_text_min_words,
+            adopters_book_events: f.adopters_book_events.is_some(),
         };
         match state
             .store
@@ -289,6 +293,7 @@ pub async fn settings_submit(
             people: people(&state, id).await?,
             person: f.link_follow_up_user,
             mfa_required: f.mfa_required.is_some(),
+            adopters_book_events: f.adopters_book_events.is_some(),
             min_words: f.household_text_min_words,
             agency,
         });

@@ -640,7 +640,7 @@ pub async fn assign(
 #[template(path = "notifications.html")]
 pub struct NotificationsPage {
     c: Chrome,
-    items: Vec<(Option<i64>, String, String, bool)>,
+    items: Vec<(Option<String>, String, String, bool)>,
 }
 
 /// The list marks what it shows as read.
@@ -663,7 +663,9 @@ pub async fn notifications(
             .into_iter()
             .map(|n| {
                 (
-                    n.link_id,
+                    n.link_id
+                        .map(|id| format!("/links/{id}"))
+                        .or(n.event_id.map(|id| format!("/events/{id}"))),
                     n.text,
                     uk_time(n.created_at),
                     n.read_at.is_none(),
