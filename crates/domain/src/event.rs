@@ -330,6 +330,15 @@ pub struct EventDetails {
 }
 
 impl EventDetails {
+    /// When the event starts and ends, as moments (its times are UK time on its date).
+    pub fn moments(&self) -> (crate::Timestamp, crate::Timestamp) {
+        let day = time::Month::try_from(self.date.month())
+            .and_then(|m| time::Date::from_calendar_date(self.date.year(), m, self.date.day()))
+            .unwrap_or(time::Date::MIN);
+        let at = |t: TimeOfDay| crate::calendar::uk_moment(day, t.hour(), t.minute());
+        (at(self.starts), at(self.ends))
+    }
+
     /// Everything wrong with the details, each naming its field. A new event must be in the
     /// future; an existing one keeps a past date it already had (`date_was`).
     pub fn problems(&self, today: CivilDate, date_was: Option<CivilDate>) -> Vec<Problem> {
@@ -398,6 +407,127 @@ impl EventDetails {
             ));
         }
         out
+    }
+}
+
+/// An event's details as typed into a form or sent to the API: text, read into
+/// [`EventDetails`] with a problem for each field that cannot be read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventText {
+    pub kind: String,
+    pub title: String,
+    pub date: String,
+    pub starts: String,
+    pub ends: String,
+    pub online: bool,
+    pub venue: String,
+    pub region: String,
+    pub household_places: String,
+    pub child_places: String,
+    pub booking_deadline: String,
+    pub description: String,
+}
+
+impl EventText {
+    /// The details, or what could not be read; the rules about the details themselves are
+    /// [`EventDetails::problems`].
+    pub fn read(&self) -> Result<EventDetails, Vec<Problem>> {
+        let mut problems = Vec::new();
+        let kind = EventKind::parse(self.kind.trim());
+        if kind.is_none() {
+            problems.push(Problem::new("kind", "Choose the kind of event"));
+        }
+        let mut date = |field: &'static str, text: &str, what: &str| {
+            let read = CivilDate::parse_iso(text);
+            if read.is_none() {
+                problems.push(Problem::new(
+                    field,
+                    format!("Enter {what} as a date, for example 2027-03-14"),
+                ));
+            }
+            read
+        };
+        let on = date("date", &self.date, "the event's date");
+        let deadline = date(
+            "booking_deadline",
+            &self.booking_deadline,
+            "the booking deadline",
+        );
+        let mut time = |field: &'static str, text: &str, what: &str| {
+            let read = TimeOfDay::parse(text);
+            if read.is_none() {
+                problems.push(Problem::new(
+                    field,
+                    format!("Enter {what} as a time on the 24-hour clock, for example 10:00"),
+                ));
+            }
+            read
+        };
+        let starts = time("starts", &self.starts, "the start time");
+        let ends = time("ends", &self.ends, "the end time");
+        let mut places = |field: &'static str, text: &str, what: &str| {
+            let read = text.trim().parse::<u32>().ok();
+            if read.is_none() {
+                problems.push(Problem::new(
+                    field,
+                    format!("Enter the places for {what} as a whole number"),
+                ));
+            }
+            read
+        };
+        let household_places = places("household_places", &self.household_places, "families");
+        let child_places = places("child_places", &self.child_places, "children");
+        match (
+            kind,
+            on,
+            starts,
+            ends,
+            household_places,
+            child_places,
+            deadline,
+        ) {
+            (
+                Some(kind),
+                Some(date),
+                Some(starts),
+                Some(ends),
+                Some(household_places),
+                Some(child_places),
+                Some(booking_deadline),
+            ) if problems.is_empty() => Ok(EventDetails {
+                kind,
+                title: self.title.trim().to_owned(),
+                date,
+                starts,
+                ends,
+                online: self.online,
+                venue: self.venue.trim().to_owned(),
+                region: self.region.trim().to_owned(),
+                household_places,
+                child_places,
+                booking_deadline,
+                description: self.description.trim().to_owned(),
+            }),
+            _ => Err(problems),
+        }
+    }
+
+    /// The details as text again, to fill a form.
+    pub fn of(d: &EventDetails) -> Self {
+        EventText {
+            kind: d.kind.as_str().to_owned(),
+            title: d.title.clone(),
+            date: d.date.to_string(),
+            starts: d.starts.to_string(),
+            ends: d.ends.to_string(),
+            online: d.online,
+            venue: d.venue.clone(),
+            region: d.region.clone(),
+            household_places: d.household_places.to_string(),
+            child_places: d.child_places.to_string(),
+            booking_deadline: d.booking_deadline.to_string(),
+            description: d.description.clone(),
+        }
     }
 }
 
@@ -570,6 +700,44 @@ mod tests {
         // A new event cannot be in the past; an old one keeps its date when edited.
         assert_eq!(details().problems(day(11), None)[0].field, "date");
         assert_eq!(details().problems(day(11), Some(day(10))), vec![]);
+    }
+
+    #[test]
+    fn text_is_read_field_by_field_and_round_trips() {
+        assert_eq!(EventText::of(&details()).read(), Ok(details()));
+        let bad = EventText {
+            kind: "party".into(),
+            date: "14/03/2027".into(),
+            starts: "10am".into(),
+            ends: "15:00".into(),
+            household_places: "lots".into(),
+            child_places: "-1".into(),
+            booking_deadline: "2027-02-30".into(),
+            ..EventText::default()
+        };
+        let fields: Vec<&str> = bad.read().unwrap_err().iter().map(|p| p.field).collect();
+        assert_eq!(
+            fields,
+            [
+                "kind",
+                "date",
+                "booking_deadline",
+                "starts",
+                "household_places",
+                "child_places"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_event_happens_in_uk_time() {
+        // 10:00 on 10 December is GMT; 10:00 on 25 June 2025 is BST, 09:00 UTC.
+        let (starts, ends) = details().moments();
+        assert_eq!(starts, 1_796_896_800);
+        assert_eq!(ends - starts, 5 * 3600 + 1800);
+        let mut summer = details();
+        summer.date = CivilDate::new(2025, 6, 25).unwrap();
+        assert_eq!(summer.moments().0, 1_750_842_000);
     }
 
     #[test]

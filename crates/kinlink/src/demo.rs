@@ -145,6 +145,7 @@ pub async fn load(store: &Store, dataset: Dataset) -> Result<(), CliError> {
     load_population(store, &agencies, household, dataset, &hash).await?;
     if dataset == Dataset::DEMO {
         load_links(store, &agencies, household).await?;
+        load_events(store, &agencies, household).await?;
         load_records_requests(store).await?;
     }
     Ok(())
@@ -539,6 +540,174 @@ async fn load_links(store: &Store, agencies: &[Agency], robins: i64) -> Result<(
         .await?;
     store.change_link(&who(&child_worker), looking(&child_worker), declined, &step(LinkEvent::Close(CloseReason::OtherLinkProgressing),
         "Thank you for your interest. Another link is progressing for this child, so we will not take this one forward.")).await?;
+    Ok(())
+}
+
+/// Two events: an Activity Day held four weeks ago (two children, two families who came, and
+/// a link from the day now being explored), replayed at the times it happened; and an Exchange
+/// Day in three weeks, open for bookings, with two of Northshire's children featured and Robin
+/// and Kit's family booked.
+async fn load_events(store: &Store, agencies: &[Agency], robins: i64) -> Result<(), CliError> {
+    use kinlink_domain::clock::ManualClock;
+    use kinlink_domain::event::{EventDetails, EventKind, EventStep, TimeOfDay};
+    use kinlink_domain::link::{LinkEvent, Side};
+    use kinlink_domain::policy::{ChildVisibility, Viewer};
+    use kinlink_domain::profile::CivilDate;
+    use kinlink_store::{EventViewer, LinkChange, LinkSource, LinkViewer, NewLink, User};
+    const DAY: i64 = 86_400;
+    let person = |email: &'static str| async move {
+        store
+            .user_by_email(email)
+            .await?
+            .ok_or_else(|| CliError::Message(format!("the demo user {email} is missing")))
+    };
+    let admin = person("register.admin@register.example").await?;
+    let child_worker = person("social.worker@northshire.example").await?;
+    let family_worker = person("social.worker@southvale.example").await?;
+    let finder = person("family.finder@northshire.example").await?;
+    let children: Vec<i64> = store
+        .agency_child_profiles(
+            &Permit::for_operator(Action::EditChildProfile {
+                agency: agencies[0].id,
+            }),
+            Some(ChildStatus::Published),
+        )
+        .await?
+        .into_iter()
+        .filter(|p| p.visibility == ChildVisibility::All)
+        .map(|p| p.id)
+        .collect();
+    let families: Vec<i64> = store
+        .agency_households(&Permit::for_operator(Action::EditHousehold {
+            agency: agencies[1].id,
+        }))
+        .await?
+        .into_iter()
+        .filter(|h| h.status == HouseholdStatus::Active && h.id != robins)
+        .map(|h| h.id)
+        .collect();
+    // The first four children are in the demo's links (load_links).
+    let (&[.., e, f, g, h], &[x, y, ..]) = (children.as_slice(), families.as_slice()) else {
+        return Err(CliError::Message(
+            "the demo population has too few children or families for events".into(),
+        ));
+    };
+    let who = |u: &User| Who::person(u.actor(), "demo");
+    let staff = |u: &User| Viewer {
+        actor: u.actor(),
+        region: "North West",
+        household_active: false,
+        household_area: None,
+    };
+    let looking = |u: &User| EventViewer {
+        viewer: staff(u),
+        household: None,
+    };
+    let time =
+        |h| TimeOfDay::new(h, 0).ok_or_else(|| CliError::Message(format!("no such hour: {h}")));
+    let date = |t: i64| CivilDate::from_unix(t);
+    let now = store.now();
+
+    // The Activity Day, as it happened.
+    let held_on = now - 28 * DAY;
+    let clock = std::sync::Arc::new(ManualClock::at(held_on - 7 * DAY));
+    let past = store.with_clock(clock.clone());
+    let activity = EventDetails {
+        kind: EventKind::ActivityDay,
+        title: "Autumn Activity Day at Brookfield Farm".into(),
+        date: date(held_on),
+        starts: time(10)?,
+        ends: time(15)?,
+        online: false,
+        venue: "Brookfield Farm Park (meet at the barn)".into(),
+        region: "North West".into(),
+        household_places: 12,
+        child_places: 10,
+        booking_deadline: date(held_on - 3 * DAY),
+        description: "Pumpkin carving, a tractor ride and a picnic lunch. Workers stay with their children throughout.".into(),
+    };
+    let id = past
+        .create_event(&who(&admin), admin.actor(), &activity)
+        .await?;
+    past.change_event_status(&who(&admin), admin.actor(), id, EventStep::Open, "")
+        .await?;
+    for (child, note) in [(e, "Needs a quiet space to take a break."), (f, "")] {
+        past.feature_child(&who(&child_worker), staff(&child_worker), id, child, note)
+            .await?;
+    }
+    let mut bookings = Vec::new();
+    for family in [x, y] {
+        bookings.push(
+            past.book_family(&who(&family_worker), looking(&family_worker), id, family)
+                .await?
+                .0,
+        );
+    }
+    clock.set(held_on + 14 * 3600);
+    for booking in bookings {
+        past.record_attendance(&who(&admin), admin.actor(), id, booking, true)
+            .await?;
+    }
+    let link = past
+        .request_link(&who(&admin), staff(&admin), None, &NewLink {
+            child_profile_id: e,
+            household_id: x,
+            side: Side::Family,
+            note: "They spent the afternoon with her at the pumpkin table and would like to know more.".into(),
+            confirmed: true,
+            source: LinkSource::Event(id),
+        })
+        .await?;
+    past.change_event_status(&who(&admin), admin.actor(), id, EventStep::RecordHeld, "")
+        .await?;
+    clock.set(held_on + 3 * DAY);
+    let worker = LinkViewer {
+        actor: child_worker.actor(),
+        household: None,
+    };
+    for event in [LinkEvent::Consider, LinkEvent::Explore] {
+        let change = LinkChange {
+            event,
+            feedback: String::new(),
+            panel_date: None,
+            note: String::new(),
+        };
+        past.change_link(&who(&child_worker), worker, link, &change)
+            .await?;
+    }
+
+    // The Exchange Day to come.
+    let on = now + 21 * DAY;
+    let exchange = EventDetails {
+        kind: EventKind::ExchangeDay,
+        title: "Spring Exchange Day, Manchester".into(),
+        date: date(on),
+        starts: time(10)?,
+        ends: time(16)?,
+        online: false,
+        venue: "Central Hall, Oldham Street, Manchester".into(),
+        region: "North West".into(),
+        household_places: 40,
+        child_places: 30,
+        booking_deadline: date(on - 7 * DAY),
+        description: "Agencies from across the North West bring their children's profiles. Approved adopters meet the children's workers and family finders.".into(),
+    };
+    let id = store
+        .create_event(&who(&finder), finder.actor(), &exchange)
+        .await?;
+    store
+        .change_event_status(&who(&finder), finder.actor(), id, EventStep::Open, "")
+        .await?;
+    for child in [g, h] {
+        store
+            .feature_child(&who(&child_worker), staff(&child_worker), id, child, "")
+            .await?;
+    }
+    for family in [robins, y] {
+        store
+            .book_family(&who(&family_worker), looking(&family_worker), id, family)
+            .await?;
+    }
     Ok(())
 }
 

@@ -888,7 +888,8 @@ fn check_new(new: &NewRecordsRequest, today: CivilDate) -> Result<(), StoreError
 }
 
 impl Store {
-    pub(crate) fn today(&self) -> CivilDate {
+    /// Today's date on a UK calendar.
+    pub fn today(&self) -> CivilDate {
         let d = calendar::uk_date(self.now());
         CivilDate::new(d.year(), u8::from(d.month()), d.day())
             .unwrap_or(CivilDate::from_unix(self.now()))

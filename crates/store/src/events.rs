@@ -19,13 +19,16 @@ use kinlink_domain::event::{
     check_booking_open, check_child_places, check_on_the_day, first_names, place_for_booking,
 };
 use kinlink_domain::policy::{
-    Action, Actor, Viewer, Visible, allows, authorize, household_sight, reveal_child,
+    Action, Actor, Permit, Viewer, Visible, allows, authorize, household_sight, reveal_child,
 };
 use kinlink_domain::profile::{CivilDate, HouseholdStatus};
 
-/// Checks, inside a link's transaction, that interest can be recorded at event `$event` for
-/// child `$child` and household `$household` today: the event's row is locked first, the child
-/// must be at it and the family booked. Gives the organising agency.
+/// Reads, inside a link's transaction, what interest at event `$event` for child `$child` and
+/// household `$household` depends on; the event's row is locked first. Gives `None` for an
+/// event that does not exist, else the organising agency, whether it is a draft, and whether
+/// the event's rules allow the interest today (the child at the event, the family booked).
+/// The caller applies the rule only after the policy, so nobody learns about an event's
+/// families by asking.
 macro_rules! event_for_interest {
     ($self:ident, $tx:ident, $event:expr, $child:expr, $household:expr, $today:expr) => {{
         let lock = $self.row_lock();
@@ -36,7 +39,7 @@ macro_rules! event_for_interest {
         .fetch_optional(&mut *$tx)
         .await?;
         match row {
-            None => Err(StoreError::NotFound),
+            None => None,
             Some((status, date, organiser)) => {
                 let status = kinlink_domain::event::EventStatus::parse(&status)
                     .ok_or_else(|| crate::error::corrupt("event status", &status))?;
@@ -56,16 +59,17 @@ macro_rules! event_for_interest {
                 .bind($household)
                 .fetch_optional(&mut *$tx)
                 .await?;
-                match kinlink_domain::event::check_on_the_day(status, date, $today) {
-                    Err(broken) => Err(StoreError::Event(broken)),
-                    Ok(()) if featured.is_none() => Err(StoreError::Event(
-                        kinlink_domain::event::EventRuleBroken::ChildNotFeatured,
-                    )),
-                    Ok(()) if booked.is_none() => Err(StoreError::Event(
-                        kinlink_domain::event::EventRuleBroken::FamilyNotBooked,
-                    )),
-                    Ok(()) => Ok(organiser),
-                }
+                use kinlink_domain::event::EventRuleBroken;
+                let rule = kinlink_domain::event::check_on_the_day(status, date, $today).and_then(|()| {
+                    if featured.is_none() {
+                        Err(EventRuleBroken::ChildNotFeatured)
+                    } else if booked.is_none() {
+                        Err(EventRuleBroken::FamilyNotBooked)
+                    } else {
+                        Ok(())
+                    }
+                });
+                Some((organiser, status == kinlink_domain::event::EventStatus::Draft, rule))
             }
         }
     }};
@@ -334,6 +338,16 @@ fn manages(actor: Actor, organiser: i64) -> bool {
     allows(actor, Action::ManageEvent { organiser })
 }
 
+/// A refusal to someone who may not run the event: "not found" if they may not even see it (a
+/// draft, or someone off the Register), otherwise the rule.
+fn hidden_or(event: &Event, actor: Actor, denied: kinlink_domain::policy::Denied) -> StoreError {
+    if event.status == EventStatus::Draft || authorize(actor, Action::ViewEvents).is_err() {
+        StoreError::NotFound
+    } else {
+        StoreError::Forbidden(denied)
+    }
+}
+
 fn invalid(problems: Vec<Problem>) -> Result<(), StoreError> {
     if problems.is_empty() {
         Ok(())
@@ -440,7 +454,7 @@ impl Store {
             if let Err(denied) = authorize(actor, Action::ManageEvent { organiser: event.organiser_agency_id }) {
                 audit!(self, tx, who.event("access.denied", "event", id, Some(event.organiser_agency_id),
                     serde_json::json!({"rule": denied.code()})));
-                break 'body Err(StoreError::Forbidden(denied));
+                break 'body Err(hidden_or(&event, actor, denied));
             }
             if let Err(broken) = event.status.check_live() {
                 break 'body Err(broken.into());
@@ -499,7 +513,7 @@ impl Store {
             if let Err(denied) = authorize(actor, Action::ManageEvent { organiser: event.organiser_agency_id }) {
                 audit!(self, tx, who.event("access.denied", "event", id, Some(event.organiser_agency_id),
                     serde_json::json!({"rule": denied.code()})));
-                break 'body Err(StoreError::Forbidden(denied));
+                break 'body Err(hidden_or(&event, actor, denied));
             }
             let next = match event.status.apply(step, today, event.details.date) {
                 Ok(next) => next,
@@ -695,7 +709,10 @@ impl Store {
 
     /// Matches across the Register by where their link began: online, at an Exchange Day or at
     /// an Activity Day.
-    pub async fn matches_by_channel(&self) -> Result<ChannelMatches, StoreError> {
+    pub async fn matches_by_channel(&self, permit: &Permit) -> Result<ChannelMatches, StoreError> {
+        if permit.action() != Action::ViewEvents {
+            return Err(StoreError::WrongPermit);
+        }
         let rows: Vec<(Option<String>, i64)> = with_pool!(self, pool => sqlx::query_as(
             "SELECT e.kind, COUNT(*) FROM links l LEFT JOIN events e ON e.id = l.event_id \
              WHERE l.state = 'matched' GROUP BY e.kind")
@@ -734,15 +751,7 @@ impl Store {
         if let Err(denied) = authorize(actor, action) {
             self.record_refusal(who, event.organiser_agency_id, action, denied)
                 .await?;
-            return Err(
-                if event.status == EventStatus::Draft
-                    || authorize(actor, Action::ViewEvents).is_err()
-                {
-                    StoreError::NotFound
-                } else {
-                    StoreError::Forbidden(denied)
-                },
-            );
+            return Err(hidden_or(&event, actor, denied));
         }
         let features: Vec<(i64, i64, String)> = with_pool!(self, pool => sqlx::query_as(
             "SELECT id, child_profile_id, support_note FROM event_children WHERE event_id = $1 AND withdrawn_at IS NULL ORDER BY id")
@@ -876,11 +885,11 @@ impl Store {
                 "SELECT child_profile_id, child_agency_id FROM event_children WHERE id = $1 AND event_id = $2 AND withdrawn_at IS NULL")
                 .bind(feature_id).bind(event_id).fetch_optional(&mut *tx).await?;
             let Some((profile, child_agency)) = row else { break 'body Err(StoreError::NotFound) };
-            let allowed = manages(actor, event.organiser_agency_id)
-                || allows(actor, Action::FeatureChildAtEvent { child_agency });
-            if !allowed {
+            if !manages(actor, event.organiser_agency_id)
+                && let Err(denied) = authorize(actor, Action::FeatureChildAtEvent { child_agency })
+            {
                 audit!(self, tx, who.event("access.denied", "event", event_id, Some(child_agency),
-                    serde_json::json!({"rule": "other_agency", "child_profile": profile})));
+                    serde_json::json!({"rule": denied.code(), "child_profile": profile})));
                 break 'body Err(StoreError::NotFound);
             }
             if let Err(broken) = event.status.check_live() {
@@ -1015,7 +1024,7 @@ impl Store {
             if let Err(denied) = authorize(actor, Action::ManageEvent { organiser: event.organiser_agency_id }) {
                 audit!(self, tx, who.event("access.denied", "event", event_id, Some(event.organiser_agency_id),
                     serde_json::json!({"rule": denied.code()})));
-                break 'body Err(StoreError::Forbidden(denied));
+                break 'body Err(hidden_or(&event, actor, denied));
             }
             if let Err(broken) = check_on_the_day(event.status, event.details.date, today) {
                 let broken = match broken {

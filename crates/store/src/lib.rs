@@ -332,6 +332,15 @@ impl Store {
         }
     }
 
+    /// The same database seen through another clock: for replaying a history that happened
+    /// earlier (the demo's past event), through the same calls people make.
+    pub fn with_clock(&self, clock: Arc<dyn Clock>) -> Store {
+        Store {
+            clock,
+            ..self.clone()
+        }
+    }
+
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
     }

@@ -734,8 +734,8 @@ impl Store {
             let at_event = match new.source.event() {
                 None => None,
                 Some(event) => match event_for_interest!(self, tx, event, new.child_profile_id, new.household_id, today) {
-                    Ok(organiser) => Some(organiser),
-                    Err(err) => break 'body Err(err),
+                    None => break 'body Err(StoreError::NotFound),
+                    Some(facts) => Some(facts),
                 },
             };
             // Profile first, then household: the order every link transaction locks in.
@@ -778,8 +778,8 @@ impl Store {
                     Some(child_agency), serde_json::json!({"household": new.household_id})));
                 break 'body Err(StoreError::NotFound);
             }
-            let action = match (new.side, at_event) {
-                (Side::Family, Some(organiser)) => Action::RecordEventInterest { organiser, household_agency, own_household },
+            let action = match (new.side, &at_event) {
+                (Side::Family, Some((organiser, ..))) => Action::RecordEventInterest { organiser: *organiser, household_agency, own_household },
                 (Side::Child, _) => Action::RequestLinkForChild { child_agency },
                 (Side::Family, None) => Action::RequestLinkForFamily { household_agency, own_household },
             };
@@ -787,6 +787,15 @@ impl Store {
                 audit!(self, tx, who.event("link.request_refused", "child_profile", new.child_profile_id,
                     Some(child_agency), serde_json::json!({"household": new.household_id, "rule": denied.code()})));
                 break 'body Err(StoreError::Forbidden(denied));
+            }
+            if let Some((organiser, draft, rule)) = at_event {
+                // A draft is not there for those who do not run it; then the event's own rules.
+                if draft && !kinlink_domain::policy::allows(actor, Action::ManageEvent { organiser }) {
+                    break 'body Err(StoreError::NotFound);
+                }
+                if let Err(broken) = rule {
+                    break 'body Err(broken.into());
+                }
             }
             if status != ChildStatus::Published {
                 break 'body Err(LinkRefusal::ChildNotPublished.into());

@@ -167,6 +167,43 @@ pub fn router() -> Router<AppState> {
             get(crate::api_matching::children),
         )
         .route("/matching/register", get(crate::api_matching::register))
+        .route(
+            "/events",
+            get(crate::api_events::list).post(crate::api_events::create),
+        )
+        .route(
+            "/events/{id}",
+            get(crate::api_events::show).put(crate::api_events::update),
+        )
+        .route(
+            "/events/{id}/status",
+            axum::routing::post(crate::api_events::change_status),
+        )
+        .route(
+            "/events/{id}/children",
+            axum::routing::post(crate::api_events::feature),
+        )
+        .route(
+            "/events/{id}/children/{feature}/withdraw",
+            axum::routing::post(crate::api_events::withdraw),
+        )
+        .route(
+            "/events/{id}/bookings",
+            axum::routing::post(crate::api_events::book),
+        )
+        .route(
+            "/events/{id}/bookings/{booking}/cancel",
+            axum::routing::post(crate::api_events::cancel_booking),
+        )
+        .route(
+            "/events/{id}/bookings/{booking}/attendance",
+            axum::routing::post(crate::api_events::attendance),
+        )
+        .route(
+            "/events/{id}/interest",
+            axum::routing::post(crate::api_events::interest),
+        )
+        .route("/matching/channels", get(crate::api_events::channels))
         .fallback(|| async { ApiError::NotFound })
 }
 
@@ -275,6 +312,8 @@ impl From<StoreError> for ApiError {
             }
             // The records procedure's rules, like a link's: 409 with the rule's stable code.
             StoreError::Records(rule) => ApiError::Rule(rule.code(), rule.to_string()),
+            // An event's rules (its life cycle, places, deadlines, the day), the same way.
+            StoreError::Event(rule) => ApiError::Rule(rule.code(), rule.to_string()),
             StoreError::NotEditable(status) => ApiError::Rule(
                 "not_editable",
                 format!("only a draft can be changed; this profile is {status}"),

@@ -45,6 +45,8 @@ fn link_json(seen: &SeenLink) -> Value {
         "feedback": l.feedback,
         "child_profile": {"id": l.child_profile_id, "children": l.children, "agency": {"id": l.child_agency_id, "name": l.child_agency_name}},
         "household": {"id": l.household_id, "name": l.household, "agency": {"id": l.household_agency_id, "name": l.household_agency_name}},
+        "source": l.source.as_str(),
+        "event_id": l.source.event(),
         "started_by": l.started_by.as_str(),
         "requested_by": l.requested_by_name,
         "request_note": l.request_note,

@@ -39,6 +39,16 @@ pub fn days_between(from: Timestamp, to: Timestamp) -> String {
     }
 }
 
+/// A calendar date as people read it: "Thursday 25 June 2026".
+pub fn long_date(date: kinlink_domain::profile::CivilDate) -> String {
+    match time::Month::try_from(date.month())
+        .and_then(|m| time::Date::from_calendar_date(date.year(), m, date.day()))
+    {
+        Ok(d) => format!("{} {} {} {}", d.weekday(), d.day(), d.month(), d.year()),
+        Err(_) => date.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::uk_time;

@@ -6,6 +6,7 @@
 
 mod api;
 mod api_children;
+mod api_events;
 mod api_households;
 mod api_links;
 mod api_matching;
@@ -230,6 +231,34 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/notifications", get(pages::links::notifications))
         .route(
+            "/events",
+            get(pages::events::list).post(pages::events::create),
+        )
+        .route("/events/new", get(pages::events::new_form))
+        .route("/events/{id}", get(pages::events::show))
+        .route(
+            "/events/{id}/edit",
+            get(pages::events::edit_form).post(pages::events::update),
+        )
+        .route("/events/{id}/status", post(pages::events::change_status))
+        .route("/events/{id}/children", post(pages::events::feature))
+        .route(
+            "/events/{id}/children/{feature}/withdraw",
+            post(pages::events::withdraw),
+        )
+        .route("/events/{id}/bookings", post(pages::events::book))
+        .route(
+            "/events/{id}/bookings/{booking}/cancel",
+            post(pages::events::cancel),
+        )
+        .route(
+            "/events/{id}/bookings/{booking}/attendance",
+            post(pages::events::attendance),
+        )
+        .route("/events/{id}/interest", post(pages::events::interest))
+        .route("/events/{id}/print", get(pages::events::print))
+        .route("/events/{id}/calendar.ics", get(pages::events::calendar))
+        .route(
             "/records",
             get(pages::records::list).post(pages::records::new_submit),
         )
@@ -360,6 +389,15 @@ pub const STATE_CHANGING_ROUTES: &[&str] = &[
     "/households/1/acknowledge",
     "/households/1/photos",
     "/saved-searches/1/remove",
+    "/events",
+    "/events/1/edit",
+    "/events/1/status",
+    "/events/1/children",
+    "/events/1/children/1/withdraw",
+    "/events/1/bookings",
+    "/events/1/bookings/1/cancel",
+    "/events/1/bookings/1/attendance",
+    "/events/1/interest",
 ];
 
 /// Every page a signed-in person can ask for, with a sample path.
@@ -408,4 +446,10 @@ pub const PAGES: &[&str] = &[
     "/households/1/photos/1",
     "/family",
     "/search/households",
+    "/events",
+    "/events/new",
+    "/events/1",
+    "/events/1/edit",
+    "/events/1/print",
+    "/events/1/calendar.ics",
 ];

@@ -84,6 +84,9 @@ pub fn nav_for(actor: Actor, current: &str) -> Vec<NavItem> {
     if policy::works_on_links(actor.role) {
         items.push(("/links".into(), "Links"));
     }
+    if policy::allows(actor, Action::ViewEvents) {
+        items.push(("/events".into(), "Events"));
+    }
     if policy::works_on_records(actor.role) {
         items.push(("/records".into(), "Records requests"));
     }

@@ -621,3 +621,117 @@ impl Browser<'_> {
         }
     }
 }
+
+// ---- the register's people: children and families made through the store -------------------
+
+use kinlink_domain::child::{
+    ChildConfidential, ChildDetails, Contact, Ethnicity, Gender, LegalStatus, ProfileDetails,
+};
+use kinlink_domain::household::HouseholdDetails;
+use kinlink_domain::policy::ChildVisibility;
+use kinlink_domain::profile::{ChildStatus, CivilDate, HouseholdStatus};
+use kinlink_store::{ChildImport, HouseholdImport};
+
+/// Publishes a Northshire child (through the store, as the demo loads its data), allocated to
+/// Northshire's social worker.
+pub async fn published_child(app: &App, alias: &str) -> i64 {
+    let details = ProfileDetails {
+        visibility: ChildVisibility::All,
+        home_area: "Cumbria".into(),
+        excluded_areas: vec![],
+        contact: Contact {
+            letterbox: true,
+            ..Contact::default()
+        },
+        contact_notes: String::new(),
+        requirements: vec![],
+        requirement_notes: String::new(),
+        text: "A cheerful child who loves drawing, climbing and stories at bedtime.".into(),
+    };
+    let child = ChildDetails {
+        alias: alias.into(),
+        born: CivilDate::new(2022, 5, 15).unwrap(),
+        gender: Gender::Girl,
+        ethnicity: Ethnicity::WhiteBritish,
+        ethnicity_detail: String::new(),
+        religion: String::new(),
+        languages: vec!["English".into()],
+        legal_status: LegalStatus::PlacementOrder,
+        needs: vec![],
+        confidential: ChildConfidential {
+            surname: "Brackenridge".into(),
+            ..Default::default()
+        },
+    };
+    let worker = app.user("social.worker@northshire.example").await.id;
+    app.store
+        .import_child_profile(
+            &Permit::for_operator(Action::EditChildProfile {
+                agency: app.north.id,
+            }),
+            &Who::operator(),
+            &ChildImport {
+                details: &details,
+                children: &[child],
+                status: ChildStatus::Published,
+                worker_id: worker,
+                published_at: Some(app.store.now()),
+                reviewed_at: None,
+                photos: &[],
+            },
+        )
+        .await
+        .unwrap()
+}
+
+/// An approved Southvale family in Kent.
+pub async fn active_family(app: &App, applicants: &[&str]) -> i64 {
+    approved_family(app, None, applicants).await
+}
+
+/// Approves a Southvale family: a new one, or the `existing` household (such as the demo
+/// adopter's) with these applicants.
+pub async fn approved_family(app: &App, existing: Option<i64>, applicants: &[&str]) -> i64 {
+    let details = HouseholdDetails {
+        applicants: applicants.iter().map(|a| (*a).to_owned()).collect(),
+        approved_on: CivilDate::new(2026, 6, 1),
+        children_min: 1,
+        children_max: 2,
+        age_min_years: 0,
+        age_max_years: 8,
+        gender: None,
+        needs: vec![],
+        contact: Contact {
+            letterbox: true,
+            ..Contact::default()
+        },
+        identity: String::new(),
+        heritage: vec![],
+        experience: None,
+        languages: vec!["English".into()],
+        children_at_home: 0,
+        children_at_home_notes: String::new(),
+        pets: String::new(),
+        youngest_at_home: None,
+        carer_at_home: None,
+        area: "Kent".into(),
+        text: "We are a calm and playful family who love the outdoors.".into(),
+        consent_to_referral: true,
+    };
+    app.store
+        .import_household(
+            &Permit::for_operator(Action::EditHousehold {
+                agency: app.south.id,
+            }),
+            &Who::operator(),
+            &HouseholdImport {
+                existing,
+                details: &details,
+                status: HouseholdStatus::Active,
+                active_since: Some(app.store.now()),
+                worker_id: None,
+            },
+        )
+        .await
+        .unwrap()
+}

@@ -364,7 +364,12 @@ async fn an_event_from_draft_to_a_link_made_on_the_day(db: &TestDb) {
     assert_eq!(page.outcomes.families_attended, 1);
     assert_eq!(page.outcomes.links_started, 1);
     assert_eq!(page.outcomes.links_matched, 1);
-    let channels = store.matches_by_channel().await.unwrap();
+    let channels = store
+        .matches_by_channel(
+            &kinlink_domain::policy::authorize(w.finder.actor(), Action::ViewEvents).unwrap(),
+        )
+        .await
+        .unwrap();
     assert_eq!(
         (
             channels.online,
@@ -856,6 +861,10 @@ async fn interest_at_an_event_obeys_the_link_limits(db: &TestDb) {
         panic!("expected the household limit, got {err:?}");
     };
     assert_eq!(refusal.open_links()[0].id, first);
+    // Another family's adopter learns nothing about who is booked: not found, not "not booked".
+    let (_, stranger) = family(&w, "stranger@example.org").await;
+    let nosy = record_interest(&w, &stranger, id, w.children[1], household).await;
+    assert!(matches!(nosy, Err(StoreError::NotFound)), "{nosy:?}");
     // And the same child twice is the existing link.
     let again = record_interest(&w, &w.family_worker, id, w.children[0], household).await;
     assert!(

@@ -6,6 +6,7 @@ pub mod agencies;
 pub mod audit;
 pub mod children;
 pub mod dashboard;
+pub mod events;
 pub mod households;
 pub mod links;
 pub mod matching;
@@ -89,6 +90,7 @@ pub fn refusal_message(err: kinlink_store::StoreError) -> Result<String, WebErro
         }
         StoreError::Forbidden(denied) => Ok(capitalised(&denied.to_string())),
         StoreError::Records(rule) => Ok(capitalised(&rule.to_string())),
+        StoreError::Event(rule) => Ok(capitalised(&rule.to_string())),
         StoreError::Conflict(_) => Ok(
             "Someone else changed this profile at the same time. Check it and try again.".into(),
         ),

@@ -1,0 +1,31 @@
+import { startKinlink, launchChromium, DEMO_PASSWORD, signIn, clickAndLoad } from './kinlink.mjs';
+const server = await startKinlink();
+const browser = await launchChromium();
+const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+try {
+  const ctx = await browser.newContext({ baseURL: server.url });
+  const page = await ctx.newPage();
+  await page.goto('/sign-in');
+  await signIn(page, 'family.finder@northshire.example', DEMO_PASSWORD);
+  await page.goto('/events/new');
+  const form = page.locator('form').filter({ has: page.getByRole('button', { name: 'Save as a draft' }) });
+  await form.getByLabel('Title', { exact: true }).fill('Dbg');
+  await form.getByLabel('Date', { exact: true }).fill(today);
+  await form.getByLabel('Venue, or how to join online', { exact: true }).fill('Hall');
+  await form.getByLabel('Places for families', { exact: true }).fill('2');
+  await form.getByLabel('Places for children', { exact: true }).fill('4');
+  await form.getByLabel('Booking deadline', { exact: true }).fill(today);
+  await clickAndLoad(page, form.getByRole('button', { name: 'Save as a draft' }));
+  console.log(page.url());
+  console.log(await page.getByRole('main').innerText());
+  await clickAndLoad(page, page.getByRole('button', { name: 'Open for bookings', exact: true }));
+  const bring = page.getByLabel("Bring one of your agency's published children", { exact: true });
+  console.log('count', await bring.count(), await page.getByLabel("Bring one of your agency", { exact: false }).count());
+  console.log(await page.locator('label[for=child]').evaluate((e) => JSON.stringify(e.textContent)));
+  console.log(await bring.locator('option').count());
+  console.log(await page.locator('form[action$="/children"]').evaluate((e) => e.outerHTML));
+  console.log(await page.locator('#child').evaluate((e) => [e.tagName, e.id, e.labels && e.labels.length, document.querySelectorAll('#child').length]));
+  console.log(await page.getByRole('combobox').count(), JSON.stringify(await page.getByRole('combobox').evaluateAll((els) => els.map((e) => e.id))));
+  console.log((await page.accessibility?.snapshot?.()) ? 'snap' : 'nosnap');
+  console.log(await page.locator('main').ariaSnapshot());
+} finally { await browser.close(); await server.stop(); }
