@@ -409,7 +409,17 @@ async fn adopters_see_their_own_booking_and_book_only_where_their_agency_allows(
         "adopters never see another family"
     );
     assert!(page.body.contains("Cancel booking"));
-    assert!(page.body.contains(&format!("/households/{own}")) || page.body.contains("Booked"));
+    assert!(
+        page.body
+            .contains(&format!("/households/{own}\">Robin and Kit"))
+    );
+    let dashboard = adopter.get("/").await;
+    assert!(dashboard.body.contains("Your family's events"));
+    assert!(
+        dashboard.body.contains("Thursday 10 December 2026: Booked"),
+        "{}",
+        dashboard.body
+    );
 
     // After the deadline's day, a clear refusal.
     let late_family = support::active_family(&app, &["Ali Khan"]).await;

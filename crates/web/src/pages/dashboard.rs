@@ -55,6 +55,8 @@ pub struct DashboardPage {
     notice: Option<String>,
     /// Links waiting for this person's answer, and links waiting for the other side.
     links: Option<super::links::LinkGroups>,
+    /// An adopter's coming events: the event's page, title, date and their place.
+    events: Vec<Waiting>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -262,8 +264,26 @@ pub async fn show(
     } else {
         None
     };
+    let mut events = Vec::new();
+    if let Some(household) = s.user.household_id {
+        let today = state.store.today();
+        for (event, place) in state.store.household_bookings(household).await? {
+            if event.is_upcoming(today) {
+                events.push(Waiting {
+                    href: format!("/events/{}", event.id),
+                    title: event.details.title.clone(),
+                    detail: format!(
+                        "{}: {}",
+                        crate::format::long_date(event.details.date),
+                        place.label()
+                    ),
+                });
+            }
+        }
+    }
     page(&DashboardPage {
         links,
+        events,
         c: s.chrome("Dashboard", "/").with_notice(None),
         first_name,
         role_label: s.user.role.label(),
