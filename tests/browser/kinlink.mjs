@@ -22,26 +22,29 @@ export const DEMO_PASSWORD = 'kinlink-demo-2026';
 // agency's children's and families' profiles, family finders its children's; they and register
 // administrators search the Register's children and families; adopters search children and
 // keep their own family's profile; caseworkers, family finders and adopters take part in links;
-// agency administrators and business support run the system and see no profiles (least sight).
-const REGISTER_ADMIN_NAV = ['Dashboard', 'Search children', 'Search families', 'Users', 'Agencies', 'Register settings', 'Matching', 'Audit log'];
+// everyone on the Register sees Exchange and Activity Days (Events); agency administrators and
+// business support run the system and see no profiles (least sight).
+const REGISTER_ADMIN_NAV = ['Dashboard', 'Search children', 'Search families', 'Events', 'Users', 'Agencies', 'Register settings', 'Matching', 'Audit log'];
 const AGENCY_ADMIN_NAV = ['Dashboard', 'Users', 'Agency settings', 'Audit log', 'API tokens'];
-const CASEWORKER_NAV = ['Dashboard', "Children's profiles", 'Families', 'Search children', 'Search families', 'Links', 'Records requests'];
-const FAMILY_FINDER_NAV = ['Dashboard', "Children's profiles", 'Search children', 'Search families', 'Links'];
-const ADOPTER_NAV = ['Dashboard', 'Search children', "Your family's profile", 'Links'];
+const CASEWORKER_NAV = ['Dashboard', "Children's profiles", 'Families', 'Search children', 'Search families', 'Links', 'Events', 'Records requests'];
+const FAMILY_FINDER_NAV = ['Dashboard', "Children's profiles", 'Search children', 'Search families', 'Links', 'Events'];
+const ADOPTER_NAV = ['Dashboard', 'Search children', "Your family's profile", 'Links', 'Events'];
+// The events list is headed with what the events are.
+const EVENTS_HEADING = { Events: 'Exchange and Activity Days' };
 const BUSINESS_SUPPORT_NAV = ['Dashboard', 'Records requests'];
 
 export const DEMO_USERS = [
   { email: 'register.admin@register.example', name: 'Rowan Ellery', role: 'Register administrator', agency: 'The Adoption Register', nav: REGISTER_ADMIN_NAV,
-    headings: { Matching: 'Matching across the register' } },
+    headings: { ...EVENTS_HEADING, Matching: 'Matching across the register' } },
   { email: 'agency.admin@northshire.example', name: 'Priya Castell', role: 'Agency administrator', agency: 'Northshire Council', nav: AGENCY_ADMIN_NAV },
-  { email: 'team.manager@northshire.example', name: 'Morgan Hale', role: 'Team manager', agency: 'Northshire Council', nav: CASEWORKER_NAV },
-  { email: 'social.worker@northshire.example', name: 'Jordan Okafor-Reid', role: 'Social worker', agency: 'Northshire Council', nav: CASEWORKER_NAV },
-  { email: 'family.finder@northshire.example', name: 'Casey Lindqvist', role: 'Family finder', agency: 'Northshire Council', nav: FAMILY_FINDER_NAV },
+  { email: 'team.manager@northshire.example', name: 'Morgan Hale', role: 'Team manager', agency: 'Northshire Council', nav: CASEWORKER_NAV, headings: EVENTS_HEADING },
+  { email: 'social.worker@northshire.example', name: 'Jordan Okafor-Reid', role: 'Social worker', agency: 'Northshire Council', nav: CASEWORKER_NAV, headings: EVENTS_HEADING },
+  { email: 'family.finder@northshire.example', name: 'Casey Lindqvist', role: 'Family finder', agency: 'Northshire Council', nav: FAMILY_FINDER_NAV, headings: EVENTS_HEADING },
   { email: 'business.support@northshire.example', name: 'Alex Mbeki', role: 'Business support', agency: 'Northshire Council', nav: BUSINESS_SUPPORT_NAV },
-  { email: 'social.worker@southvale.example', name: 'Sam Whitlow', role: 'Social worker', agency: 'Southvale Adoption Agency', nav: CASEWORKER_NAV },
+  { email: 'social.worker@southvale.example', name: 'Sam Whitlow', role: 'Social worker', agency: 'Southvale Adoption Agency', nav: CASEWORKER_NAV, headings: EVENTS_HEADING },
   { email: 'adopter@southvale.example', name: 'Robin Ashdown', role: 'Adopter', agency: 'Southvale Adoption Agency', nav: ADOPTER_NAV,
     // Where a page's heading is not its menu label: the family's own profile is headed with their names.
-    headings: { "Your family's profile": 'Robin Ashdown and Kit Ashdown' } },
+    headings: { ...EVENTS_HEADING, "Your family's profile": 'Robin Ashdown and Kit Ashdown' } },
 ];
 
 export const AGENCY_ADMIN = DEMO_USERS[1];

@@ -217,6 +217,8 @@ pub struct Link {
     pub children: String,
     pub household: String,
     pub source: LinkSource,
+    /// The title of the Exchange or Activity Day the link began at.
+    pub event_title: Option<String>,
     pub started_by: Side,
     pub requested_by: i64,
     pub requested_by_name: String,
@@ -313,6 +315,7 @@ struct LinkRow {
     household_agency_name: String,
     household_name: String,
     event_id: Option<i64>,
+    event_title: Option<String>,
     started_by: String,
     requested_by: i64,
     requested_by_name: String,
@@ -339,7 +342,7 @@ struct LinkRow {
 macro_rules! link_select {
     () => {
         "SELECT l.id, l.child_profile_id, l.household_id, l.child_agency_id, ca.name AS child_agency_name, \
-         l.household_agency_id, ha.name AS household_agency_name, h.name AS household_name, l.event_id, \
+         l.household_agency_id, ha.name AS household_agency_name, h.name AS household_name, l.event_id, ev.title AS event_title, \
          l.started_by, l.requested_by, ru.name AS requested_by_name, l.request_note, l.state, l.closure, \
          l.close_reason, l.feedback, cu.name AS closed_by_name, l.closed_at, l.assigned_to, \
          au.name AS assigned_to_name, l.panel_date, l.deadline_at, l.expires_at, l.escalated_at, \
@@ -352,7 +355,8 @@ macro_rules! link_select {
          JOIN agencies ha ON ha.id = l.household_agency_id \
          JOIN users ru ON ru.id = l.requested_by \
          LEFT JOIN users cu ON cu.id = l.closed_by \
-         LEFT JOIN users au ON au.id = l.assigned_to"
+         LEFT JOIN users au ON au.id = l.assigned_to \
+         LEFT JOIN events ev ON ev.id = l.event_id"
     };
 }
 
@@ -420,6 +424,7 @@ impl LinkRow {
             children,
             household: self.household_name,
             source,
+            event_title: self.event_title,
             started_by,
             requested_by: self.requested_by,
             requested_by_name: self.requested_by_name,

@@ -275,6 +275,10 @@ async fn interest_on_the_day_becomes_a_link() {
             .contains("Confirm that this is a genuine placement option")
     );
     assert!(
+        unconfirmed.body.contains("<a href=\"#genuine\">"),
+        "the summary points at the checkbox"
+    );
+    assert!(
         unconfirmed
             .body
             .contains("They spent an hour with her worker.")
@@ -299,6 +303,10 @@ async fn interest_on_the_day_becomes_a_link() {
     let link = south.get(made.location()).await;
     assert_eq!(link.status, StatusCode::OK);
     assert!(link.body.contains("Mia"));
+    let began = format!(
+        "Began at</dt><dd class=\"govuk-summary-list__value\"><a class=\"govuk-link\" href=\"{path}\">Winter Exchange Day</a>"
+    );
+    assert!(link.body.contains(&began), "the link says where it began");
 
     // The organiser marks who came; the outcomes count the link.
     let mut finder = signed_in(&app, FINDER).await;

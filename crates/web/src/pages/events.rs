@@ -681,7 +681,7 @@ pub async fn withdraw(
         .withdraw_child(&s.who(), s.actor(), id, feature)
         .await
         .map(|()| "withdrawn");
-    after(&state, &s, id, result, "child", Typed::default()).await
+    after(&state, &s, id, result, "children", Typed::default()).await
 }
 
 #[derive(Deserialize)]
@@ -804,11 +804,17 @@ pub async fn interest(
     {
         Ok(link) => Ok(done(&format!("/links/{link}?done=requested"))),
         Err(err) => {
+            // The links' own rules point at their field: the confirmation, or the note.
+            let field = match &err {
+                StoreError::Link(kinlink_store::LinkRefusal::NotConfirmed) => "genuine",
+                StoreError::Link(kinlink_store::LinkRefusal::NoteMissing) => "note",
+                _ => "interest",
+            };
             let typed = Typed {
                 note: f.note,
                 ..Typed::default()
             };
-            after(&state, &s, id, Err(err), "interest", typed).await
+            after(&state, &s, id, Err(err), field, typed).await
         }
     }
 }
