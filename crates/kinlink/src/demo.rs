@@ -165,12 +165,7 @@ async fn load_records_requests(store: &Store) -> Result<(), CliError> {
         IdentityCheck, NewAppointment, NewCounsellingSession, NewRecordsRequest, NewReferral,
         RequestStep,
     };
-    let person = |email: &'static str| async move {
-        store
-            .user_by_email(email)
-            .await?
-            .ok_or_else(|| CliError::Message(format!("the demo user {email} is missing")))
-    };
+    let person = |email: &'static str| demo_user(store, email);
     let support = person("business.support@northshire.example").await?;
     let manager = person("team.manager@northshire.example").await?;
     let worker = person("social.worker@northshire.example").await?;
@@ -399,39 +394,14 @@ async fn load_records_requests(store: &Store) -> Result<(), CliError> {
 /// being explored with messages, and one closed with feedback Robin can read.
 async fn load_links(store: &Store, agencies: &[Agency], robins: i64) -> Result<(), CliError> {
     use kinlink_domain::link::{CloseReason, LinkEvent, Side};
-    use kinlink_domain::policy::{ChildVisibility, Viewer};
+    use kinlink_domain::policy::Viewer;
     use kinlink_store::{LinkChange, LinkSource, LinkViewer, NewLink, User};
-    let person = |email: &'static str| async move {
-        store
-            .user_by_email(email)
-            .await?
-            .ok_or_else(|| CliError::Message(format!("the demo user {email} is missing")))
-    };
+    let person = |email: &'static str| demo_user(store, email);
     let finder = person("family.finder@northshire.example").await?;
     let child_worker = person("social.worker@northshire.example").await?;
     let family_worker = person("social.worker@southvale.example").await?;
     let robin = person("adopter@southvale.example").await?;
-    let children: Vec<i64> = store
-        .agency_child_profiles(
-            &Permit::for_operator(Action::EditChildProfile {
-                agency: agencies[0].id,
-            }),
-            Some(ChildStatus::Published),
-        )
-        .await?
-        .into_iter()
-        .filter(|p| p.visibility == ChildVisibility::All)
-        .map(|p| p.id)
-        .collect();
-    let families: Vec<i64> = store
-        .agency_households(&Permit::for_operator(Action::EditHousehold {
-            agency: agencies[1].id,
-        }))
-        .await?
-        .into_iter()
-        .filter(|h| h.status == HouseholdStatus::Active && h.id != robins)
-        .map(|h| h.id)
-        .collect();
+    let (children, families) = linkable(store, agencies, robins).await?;
     let (&[a, b, c, d, ..], &[other, ..]) = (children.as_slice(), families.as_slice()) else {
         return Err(CliError::Message(
             "the demo population has too few children or families for links".into(),
@@ -551,41 +521,16 @@ async fn load_events(store: &Store, agencies: &[Agency], robins: i64) -> Result<
     use kinlink_domain::clock::ManualClock;
     use kinlink_domain::event::{EventDetails, EventKind, EventStep, TimeOfDay};
     use kinlink_domain::link::{LinkEvent, Side};
-    use kinlink_domain::policy::{ChildVisibility, Viewer};
+    use kinlink_domain::policy::Viewer;
     use kinlink_domain::profile::CivilDate;
     use kinlink_store::{EventViewer, LinkChange, LinkSource, LinkViewer, NewLink, User};
     const DAY: i64 = 86_400;
-    let person = |email: &'static str| async move {
-        store
-            .user_by_email(email)
-            .await?
-            .ok_or_else(|| CliError::Message(format!("the demo user {email} is missing")))
-    };
+    let person = |email: &'static str| demo_user(store, email);
     let admin = person("register.admin@register.example").await?;
     let child_worker = person("social.worker@northshire.example").await?;
     let family_worker = person("social.worker@southvale.example").await?;
     let finder = person("family.finder@northshire.example").await?;
-    let children: Vec<i64> = store
-        .agency_child_profiles(
-            &Permit::for_operator(Action::EditChildProfile {
-                agency: agencies[0].id,
-            }),
-            Some(ChildStatus::Published),
-        )
-        .await?
-        .into_iter()
-        .filter(|p| p.visibility == ChildVisibility::All)
-        .map(|p| p.id)
-        .collect();
-    let families: Vec<i64> = store
-        .agency_households(&Permit::for_operator(Action::EditHousehold {
-            agency: agencies[1].id,
-        }))
-        .await?
-        .into_iter()
-        .filter(|h| h.status == HouseholdStatus::Active && h.id != robins)
-        .map(|h| h.id)
-        .collect();
+    let (children, families) = linkable(store, agencies, robins).await?;
     // The first four children are in the demo's links (load_links).
     let (&[.., e, f, g, h], &[x, y, ..]) = (children.as_slice(), families.as_slice()) else {
         return Err(CliError::Message(
@@ -709,6 +654,46 @@ async fn load_events(store: &Store, agencies: &[Agency], robins: i64) -> Result<
             .await?;
     }
     Ok(())
+}
+
+/// A demo user by e-mail.
+async fn demo_user(store: &Store, email: &str) -> Result<kinlink_store::User, CliError> {
+    store
+        .user_by_email(email)
+        .await?
+        .ok_or_else(|| CliError::Message(format!("the demo user {email} is missing")))
+}
+
+/// Northshire's published children everyone may see, and Southvale's active families other
+/// than Robin and Kit's: those the demo's links and events are made between.
+async fn linkable(
+    store: &Store,
+    agencies: &[Agency],
+    robins: i64,
+) -> Result<(Vec<i64>, Vec<i64>), CliError> {
+    use kinlink_domain::policy::ChildVisibility;
+    let children = store
+        .agency_child_profiles(
+            &Permit::for_operator(Action::EditChildProfile {
+                agency: agencies[0].id,
+            }),
+            Some(ChildStatus::Published),
+        )
+        .await?
+        .into_iter()
+        .filter(|p| p.visibility == ChildVisibility::All)
+        .map(|p| p.id)
+        .collect();
+    let families = store
+        .agency_households(&Permit::for_operator(Action::EditHousehold {
+            agency: agencies[1].id,
+        }))
+        .await?
+        .into_iter()
+        .filter(|h| h.status == HouseholdStatus::Active && h.id != robins)
+        .map(|h| h.id)
+        .collect();
+    Ok((children, families))
 }
 
 /// The seed of every demo population: the same children every time.

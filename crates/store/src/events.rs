@@ -404,6 +404,23 @@ macro_rules! lock_event {
     }};
 }
 
+/// Locks the event and checks that `$actor` runs it; otherwise ends the transaction's body
+/// with "not found" (no such event, or a draft they may not see) or the rule, the refusal
+/// audited.
+macro_rules! managed_event {
+    ($self:ident, $tx:ident, $who:expr, $actor:expr, $id:expr, $body:lifetime) => {{
+        let Some(event) = lock_event!($self, $tx, $id) else {
+            break $body Err(StoreError::NotFound);
+        };
+        if let Err(denied) = authorize($actor, Action::ManageEvent { organiser: event.organiser_agency_id }) {
+            audit!($self, $tx, $who.event("access.denied", "event", $id, Some(event.organiser_agency_id),
+                serde_json::json!({"rule": denied.code()})));
+            break $body Err(hidden_or(&event, $actor, denied));
+        }
+        event
+    }};
+}
+
 impl Store {
     // ---- setting an event up --------------------------------------------------------------
 
@@ -450,12 +467,7 @@ impl Store {
         let today = self.today();
         let now = self.now();
         write_tx!(self, tx => { 'body: {
-            let Some(event) = lock_event!(self, tx, id) else { break 'body Err(StoreError::NotFound) };
-            if let Err(denied) = authorize(actor, Action::ManageEvent { organiser: event.organiser_agency_id }) {
-                audit!(self, tx, who.event("access.denied", "event", id, Some(event.organiser_agency_id),
-                    serde_json::json!({"rule": denied.code()})));
-                break 'body Err(hidden_or(&event, actor, denied));
-            }
+            let event = managed_event!(self, tx, who, actor, id, 'body);
             if let Err(broken) = event.status.check_live() {
                 break 'body Err(broken.into());
             }
@@ -509,12 +521,7 @@ impl Store {
         let now = self.now();
         let reason = reason.trim();
         write_tx!(self, tx => { 'body: {
-            let Some(event) = lock_event!(self, tx, id) else { break 'body Err(StoreError::NotFound) };
-            if let Err(denied) = authorize(actor, Action::ManageEvent { organiser: event.organiser_agency_id }) {
-                audit!(self, tx, who.event("access.denied", "event", id, Some(event.organiser_agency_id),
-                    serde_json::json!({"rule": denied.code()})));
-                break 'body Err(hidden_or(&event, actor, denied));
-            }
+            let event = managed_event!(self, tx, who, actor, id, 'body);
             let next = match event.status.apply(step, today, event.details.date) {
                 Ok(next) => next,
                 Err(broken) => break 'body Err(broken.into()),
@@ -1020,12 +1027,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let today = self.today();
         write_tx!(self, tx => { 'body: {
-            let Some(event) = lock_event!(self, tx, event_id) else { break 'body Err(StoreError::NotFound) };
-            if let Err(denied) = authorize(actor, Action::ManageEvent { organiser: event.organiser_agency_id }) {
-                audit!(self, tx, who.event("access.denied", "event", event_id, Some(event.organiser_agency_id),
-                    serde_json::json!({"rule": denied.code()})));
-                break 'body Err(hidden_or(&event, actor, denied));
-            }
+            let event = managed_event!(self, tx, who, actor, event_id, 'body);
             if let Err(broken) = check_on_the_day(event.status, event.details.date, today) {
                 let broken = match broken {
                     EventRuleBroken::NotYetTheDay { date } => EventRuleBroken::AttendanceNotYet { date },
