@@ -835,13 +835,14 @@ impl Store {
         let places = u32::try_from(profile.children.len())
             .unwrap_or(u32::MAX)
             .max(1);
-        let published = profile.status == kinlink_domain::profile::ChildStatus::Published;
         let now = self.now();
         write_tx!(self, tx => { 'body: {
             let Some(event) = lock_event!(self, tx, event_id) else { break 'body Err(StoreError::NotFound) };
             let lock = self.row_lock();
-            sqlx::query(sqlx::AssertSqlSafe(format!("SELECT id FROM child_profiles WHERE id = $1{lock}")))
-                .bind(child_profile_id).execute(&mut *tx).await?;
+            // The status as it is now, the profile locked: it may have changed since it was read.
+            let status: String = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT status FROM child_profiles WHERE id = $1{lock}")))
+                .bind(child_profile_id).fetch_one(&mut *tx).await?;
+            let published = status == kinlink_domain::profile::ChildStatus::Published.as_str();
             if let Err(denied) = authorize(actor, Action::FeatureChildAtEvent { child_agency }) {
                 audit!(self, tx, who.event("access.denied", "child_profile", child_profile_id, Some(child_agency),
                     serde_json::json!({"rule": denied.code(), "event": event_id})));
