@@ -338,6 +338,15 @@ fn manages(actor: Actor, organiser: i64) -> bool {
     allows(actor, Action::ManageEvent { organiser })
 }
 
+/// How to join an online event is for staff and for families with a place: a link to a video
+/// call shared with every approved adopter would let anyone in.
+fn hide_joining_details(event: &mut Event) {
+    if event.details.online {
+        event.details.venue =
+            "Online: how to join is shown to families with a place, on the event's page".into();
+    }
+}
+
 /// A refusal to someone who may not run the event: "not found" if they may not even see it (a
 /// draft, or someone off the Register), otherwise the rule.
 fn hidden_or(event: &Event, actor: Actor, denied: kinlink_domain::policy::Denied) -> StoreError {
@@ -567,8 +576,11 @@ impl Store {
             .fetch_all(pool).await?);
         let mut out = Vec::new();
         for row in rows {
-            let event = row.into_event()?;
+            let mut event = row.into_event()?;
             if event.status != EventStatus::Draft || manages(actor, event.organiser_agency_id) {
+                if actor.role == kinlink_domain::Role::Adopter {
+                    hide_joining_details(&mut event);
+                }
                 out.push(event);
             }
         }
@@ -584,7 +596,7 @@ impl Store {
         id: i64,
     ) -> Result<EventView, StoreError> {
         let actor = looking.viewer.actor;
-        let event = self.event_unchecked(id).await?;
+        let mut event = self.event_unchecked(id).await?;
         let manages = manages(actor, event.organiser_agency_id);
         let visible = authorize(actor, Action::ViewEvents).is_ok()
             && (event.status != EventStatus::Draft || manages);
@@ -670,6 +682,12 @@ impl Store {
                 may_cancel: (manages || family_side) && event.status.is_live(),
                 theirs,
             });
+        }
+        let has_place = bookings
+            .iter()
+            .any(|b| b.theirs && b.state == BookingState::Booked);
+        if actor.role == kinlink_domain::Role::Adopter && !has_place {
+            hide_joining_details(&mut event);
         }
         let outcomes = self.event_outcomes(id).await?;
         self.record(

@@ -25,6 +25,7 @@ on_both_backends!(
     bookings_close_at_the_deadline_and_adopters_book_only_where_their_agency_allows,
     featured_profiles_keep_their_visibility_and_child_places_are_limited,
     interest_at_an_event_obeys_the_link_limits,
+    how_to_join_online_is_for_families_with_a_place,
 );
 
 /// T0 is 2025-06-15: the event is ten days later, bookings close five days before it.
@@ -870,4 +871,49 @@ async fn interest_at_an_event_obeys_the_link_limits(db: &TestDb) {
     assert!(
         matches!(again, Err(StoreError::Link(LinkRefusal::AlreadyLinked { id })) if id == first)
     );
+}
+
+async fn how_to_join_online_is_for_families_with_a_place(db: &TestDb) {
+    let w = world(db, 0).await;
+    let (household, adopter) = family(&w, "robin@example.org").await;
+    let mut online = exchange_day(1, 10);
+    online.online = true;
+    online.venue = "https://video.example/join/exchange-day".into();
+    let id = w
+        .store
+        .create_event(&person(&w.finder), w.finder.actor(), &online)
+        .await
+        .unwrap();
+    w.store
+        .change_event_status(
+            &person(&w.finder),
+            w.finder.actor(),
+            id,
+            EventStep::Open,
+            "",
+        )
+        .await
+        .unwrap();
+    let link = "https://video.example/join/exchange-day";
+    let seen = |u: &User| {
+        let store = w.store.clone();
+        let u = u.clone();
+        async move {
+            let page = store.event(&person(&u), looking(&u), id).await.unwrap();
+            let listed = store.events(&person(&u), u.actor()).await.unwrap();
+            (page.event.details.venue, listed[0].details.venue.clone())
+        }
+    };
+    // Staff see how to join; an adopter without a place does not, on the page or in the list.
+    assert_eq!(seen(&w.family_worker).await.0, link);
+    let (page, listed) = seen(&adopter).await;
+    assert!(!page.contains("video.example") && !listed.contains("video.example"));
+    // With a place, the adopters see it on the event's page.
+    book(&w, &w.family_worker, id, household).await.unwrap();
+    assert_eq!(seen(&adopter).await.0, link);
+    // A family on the waiting list does not.
+    let (waiting, waiting_adopter) = family(&w, "sam@example.org").await;
+    let (_, state) = book(&w, &w.family_worker, id, waiting).await.unwrap();
+    assert_eq!(state, BookingState::Waiting);
+    assert!(!seen(&waiting_adopter).await.0.contains("video.example"));
 }
