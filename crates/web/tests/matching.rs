@@ -15,8 +15,8 @@ use kinlink_domain::child::{
 };
 use kinlink_domain::household::{Experience, HouseholdDetails};
 use kinlink_domain::policy::{Action, AuditScope, ChildVisibility, Permit};
-use kinlink_domain::profile::{ChildStatus, CivilDate, HouseholdStatus};
-use kinlink_store::{ChildImport, HouseholdImport, Who};
+use kinlink_domain::profile::{CivilDate, HouseholdStatus};
+use kinlink_store::{HouseholdImport, Who};
 use support::{App, Browser, Response};
 
 const REGISTER_ADMIN: &str = "register.admin@register.example";
@@ -63,25 +63,7 @@ async fn publish_mia(app: &App) -> i64 {
             ..Default::default()
         },
     };
-    let worker = app.user(NORTH_WORKER).await.id;
-    app.store
-        .import_child_profile(
-            &Permit::for_operator(Action::EditChildProfile {
-                agency: app.north.id,
-            }),
-            &Who::operator(),
-            &ChildImport {
-                details: &details,
-                children: &[mia],
-                status: ChildStatus::Published,
-                worker_id: worker,
-                published_at: Some(app.store.now()),
-                reviewed_at: None,
-                photos: &[],
-            },
-        )
-        .await
-        .unwrap()
+    support::publish_child(app, &details, mia).await
 }
 
 /// An approved Southvale family in Kent, open to letterbox contact, for one or two children

@@ -663,6 +663,11 @@ pub async fn published_child(app: &App, alias: &str) -> i64 {
             ..Default::default()
         },
     };
+    publish_child(app, &details, child).await
+}
+
+/// Publishes `child` with Northshire under `details`, allocated to Northshire's social worker.
+pub async fn publish_child(app: &App, details: &ProfileDetails, child: ChildDetails) -> i64 {
     let worker = app.user("social.worker@northshire.example").await.id;
     app.store
         .import_child_profile(
@@ -671,7 +676,7 @@ pub async fn published_child(app: &App, alias: &str) -> i64 {
             }),
             &Who::operator(),
             &ChildImport {
-                details: &details,
+                details,
                 children: &[child],
                 status: ChildStatus::Published,
                 worker_id: worker,
