@@ -164,6 +164,12 @@ async fn who_sees_and_runs_an_event() {
     assert!(refused.body.contains("There is a problem"));
     assert_eq!(app.last_audit_action().await, "event.viewed");
     assert!(app.audit_count().await > before);
+    // So is changing its details: refused and logged.
+    assert_eq!(
+        south.get(&format!("{path}/edit")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(app.last_audit_action().await, "access.denied");
     // The print-out is the organisers' too.
     assert_eq!(
         south.get(&format!("{path}/print")).await.status,

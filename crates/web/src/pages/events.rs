@@ -292,9 +292,10 @@ pub async fn edit_form(
     Path(id): Path<i64>,
 ) -> Result<Response, WebError> {
     let v = show_view(&state, &s, id).await?;
-    if !v.manages {
-        return Err(WebError::Forbidden(policy::Denied::NotOnTheRegister));
-    }
+    // Those who see the event but do not run it are refused with the rule, logged.
+    let organiser = v.event.organiser_agency_id;
+    crate::pages::children::authorize_audited(&state, &s, Action::ManageEvent { organiser })
+        .await?;
     let f = EventText::of(&v.event.details);
     page(&form_page(&s, Some(id), f, FormErrors::default()))
 }
