@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import ICAL from 'ical.js';
 import {
-  DEMO_PASSWORD, assertAccessible, clickAndLoad, heading, signIn, signOut, useKinlink,
+  addDays, assertAccessible, clickAndLoad, formWith, heading, signInAs, signOut, ukMoment, ukToday, useKinlink,
 } from './kinlink.mjs';
 
 const kinlink = useKinlink();
@@ -35,45 +35,7 @@ const NOTE = 'Browser test: they talked with her worker for an hour and would li
 const STARTS = '10:00';
 const ENDS = '15:00';
 
-// ---- dates, as the UK has them (the server works in UK dates and UK wall-clock times) ------
-
-const UK = 'Europe/London';
-
-/** Today's date in the UK, as YYYY-MM-DD. */
-function ukToday() {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: UK, year: 'numeric', month: '2-digit', day: '2-digit' })
-    .format(new Date());
-}
-
-/** `iso` (YYYY-MM-DD) plus `days` days. */
-function addDays(iso, days) {
-  const [y, m, d] = iso.split('-').map(Number);
-  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
-}
-
-/** The moment at which UK clocks show `time` (HH:MM) on `date` (YYYY-MM-DD). */
-function ukMoment(date, time) {
-  const [y, mo, d] = date.split('-').map(Number);
-  const [h, mi] = time.split(':').map(Number);
-  const asIfUtc = Date.UTC(y, mo - 1, d, h, mi);
-  // The UK's offset from UTC (0 or 1 hour) at a moment, read from Intl's time-zone data.
-  const offsetAt = (ms) => {
-    const parts = Object.fromEntries(new Intl.DateTimeFormat('en-GB', {
-      timeZone: UK, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric',
-    }).formatToParts(new Date(ms)).map((p) => [p.type, Number(p.value)]));
-    return Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute) - ms;
-  };
-  // Mid-morning and mid-afternoon are never in a clock change, so one correction settles it.
-  const moment = asIfUtc - offsetAt(asIfUtc - offsetAt(asIfUtc));
-  return new Date(moment);
-}
-
 // ---- pages -----------------------------------------------------------------------------------
-
-async function start(page, email) {
-  await page.goto('/sign-in');
-  await signIn(page, email, DEMO_PASSWORD);
-}
 
 async function openEvents(page) {
   await clickAndLoad(page, page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Events', exact: true }));
@@ -97,11 +59,6 @@ async function submit(page, locator) {
   const posted = page.waitForResponse((r) => r.request().method() === 'POST');
   await clickAndLoad(page, locator);
   return (await posted).status();
-}
-
-/** The one form on the page whose submit button is `button`. */
-function formWith(page, button) {
-  return page.locator('form').filter({ has: page.getByRole('button', { name: button, exact: true }) });
 }
 
 /** The event's details (the first summary list) and "What came of it" (the one after that heading). */
@@ -130,7 +87,7 @@ test('an Exchange Day is set up, booked, leads to a link on the day, and is prin
   const today = ukToday();
 
   // 1. The family finder finds the demo's events and sets up a new one.
-  await start(page, FINDER);
+  await signInAs(page, FINDER);
   await openEvents(page);
   assert.ok((await eventsIn(page, 'Coming up')).includes(SPRING), 'the Spring Exchange Day is coming up');
   assert.ok((await eventsIn(page, 'Past events')).includes(AUTUMN), 'the Autumn Activity Day is past');
@@ -220,7 +177,7 @@ test('an Exchange Day is set up, booked, leads to a link on the day, and is prin
   await signOut(page);
 
   // 3. The family's social worker at Southvale books Robin and Kit's family.
-  await start(page, FAMILY_WORKER);
+  await signInAs(page, FAMILY_WORKER);
   await openEvents(page);
   await clickAndLoad(page, page.getByRole('table', { name: 'Coming up', exact: true }).getByRole('link', { name: TITLE, exact: true }));
   assert.equal(new URL(page.url()).pathname, eventPath);
@@ -274,7 +231,7 @@ test('an Exchange Day is set up, booked, leads to a link on the day, and is prin
   await signOut(page);
 
   // 5. The family finder sees what came of it, prints the day's lists and gets the calendar file.
-  await start(page, FINDER);
+  await signInAs(page, FINDER);
   await openEvents(page);
   await clickAndLoad(page, page.getByRole('table', { name: 'Coming up', exact: true }).getByRole('link', { name: TITLE, exact: true }));
   assert.equal(new URL(page.url()).pathname, eventPath);
@@ -324,7 +281,7 @@ test('an Exchange Day is set up, booked, leads to a link on the day, and is prin
 
 test("Robin sees the demo's Exchange Day and only their own family's booking", async () => {
   const page = await kinlink.newPage();
-  await start(page, ADOPTER);
+  await signInAs(page, ADOPTER);
   await openEvents(page);
   assert.ok((await eventsIn(page, 'Coming up')).includes(SPRING), 'the Spring Exchange Day is coming up');
   assert.equal(await page.getByRole('link', { name: 'Set up an event' }).count(), 0, 'adopters do not run events');

@@ -163,6 +163,17 @@ export async function signIn(page, email, password) {
   await clickAndLoad(page, page.getByRole('button', { name: 'Sign in', exact: true }));
 }
 
+/** Opens the sign-in page and signs in as `email` with the demo password. */
+export async function signInAs(page, email) {
+  await page.goto('/sign-in');
+  await signIn(page, email, DEMO_PASSWORD);
+}
+
+/** The one form on the page whose submit button is `button` (some labels repeat across forms). */
+export function formWith(page, button) {
+  return page.locator('form').filter({ has: page.getByRole('button', { name: button, exact: true }) });
+}
+
 export async function signOut(page) {
   await clickAndLoad(page, page.getByRole('banner').getByRole('button', { name: 'Sign out' }));
   assert.equal(new URL(page.url()).pathname, '/sign-in');
@@ -204,4 +215,37 @@ export async function assertAccessible(page, what = new URL(page.url()).pathname
   if (report.length > 0) assert.fail(`axe-core found accessibility violations on ${what}:\n${report.join('\n')}`);
   const problems = page.problems.splice(0);
   if (problems.length > 0) assert.fail(`the browser reported problems on ${what}:\n${problems.join('\n')}`);
+}
+
+// ---- dates, as the UK has them (the server works in UK dates and UK wall-clock times) ------
+
+const UK = 'Europe/London';
+
+/** Today's date in the UK, as YYYY-MM-DD. */
+export function ukToday() {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: UK, year: 'numeric', month: '2-digit', day: '2-digit' })
+    .format(new Date());
+}
+
+/** `iso` (YYYY-MM-DD) plus `days` days. */
+export function addDays(iso, days) {
+  const [y, m, d] = iso.split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+}
+
+/** The moment at which UK clocks show `time` (HH:MM) on `date` (YYYY-MM-DD). */
+export function ukMoment(date, time) {
+  const [y, mo, d] = date.split('-').map(Number);
+  const [h, mi] = time.split(':').map(Number);
+  const asIfUtc = Date.UTC(y, mo - 1, d, h, mi);
+  // The UK's offset from UTC (0 or 1 hour) at a moment, read from Intl's time-zone data.
+  const offsetAt = (ms) => {
+    const parts = Object.fromEntries(new Intl.DateTimeFormat('en-GB', {
+      timeZone: UK, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric',
+    }).formatToParts(new Date(ms)).map((p) => [p.type, Number(p.value)]));
+    return Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute) - ms;
+  };
+  // Daytime is never in a clock change, so one correction settles it.
+  const moment = asIfUtc - offsetAt(asIfUtc - offsetAt(asIfUtc));
+  return new Date(moment);
 }

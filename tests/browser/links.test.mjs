@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  DEMO_PASSWORD, assertAccessible, clickAndLoad, heading, signIn, signOut, useKinlink,
+  assertAccessible, clickAndLoad, heading, signInAs, signOut, useKinlink,
 } from './kinlink.mjs';
 
 const kinlink = useKinlink();
@@ -22,16 +22,11 @@ const FEEDBACK = 'Her brother has just been placed nearby, so we need a family f
 // A tiny real PDF whose text marks it as this test's.
 const REPORT = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n% Prospective Adopter\'s Report (browser test)\ntrailer << /Root 1 0 R >>\n%%EOF\n');
 
-async function start(page, email) {
-  await page.goto('/sign-in');
-  await signIn(page, email, DEMO_PASSWORD);
-}
-
 test('a link is asked for, explored with a shared report, and closed with feedback the family reads', async () => {
   const page = await kinlink.newPage();
 
   // 1. The family finder opens the demo family from a link the demo already has with them.
-  await start(page, FINDER);
+  await signInAs(page, FINDER);
   await clickAndLoad(page, page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Links' }));
   assert.equal(await heading(page), 'Links');
   await assertAccessible(page);
@@ -65,7 +60,7 @@ test('a link is asked for, explored with a shared report, and closed with feedba
   await signOut(page);
 
   // 2. The family's worker finds it waiting for them, takes it forward, adds and shares a report.
-  await start(page, FAMILY_WORKER);
+  await signInAs(page, FAMILY_WORKER);
   const waiting = page.locator('#links-waiting-for-you + ul');
   await clickAndLoad(page, waiting.getByRole('link', { name: `${child} with ${FAMILY}` }));
   await assertAccessible(page, 'the link, for the family\'s worker');
@@ -83,7 +78,7 @@ test('a link is asked for, explored with a shared report, and closed with feedba
   await signOut(page);
 
   // 3. Robin reads the report.
-  await start(page, ADOPTER);
+  await signInAs(page, ADOPTER);
   await page.goto(linkPath);
   await assertAccessible(page, 'the link, for the adopter');
   const download = page.waitForEvent('download');
@@ -96,7 +91,7 @@ test('a link is asked for, explored with a shared report, and closed with feedba
   await signOut(page);
 
   // 4. The child's worker closes the link with a reason and feedback.
-  await start(page, CHILD_WORKER);
+  await signInAs(page, CHILD_WORKER);
   await page.goto(linkPath);
   await page.getByText('Withdraw from this link').click();
   await page.getByLabel('Reason').selectOption({ label: "The child's plan has changed" });
@@ -110,7 +105,7 @@ test('a link is asked for, explored with a shared report, and closed with feedba
   await signOut(page);
 
   // 5. Robin reads why, and the report is no longer available.
-  await start(page, ADOPTER);
+  await signInAs(page, ADOPTER);
   await clickAndLoad(page, page.getByRole('banner').getByRole('link', { name: /Notifications/ }));
   await assertAccessible(page, 'notifications');
   assert.match(await page.getByRole('main').innerText(), /A link has closed/);

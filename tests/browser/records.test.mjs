@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import ICAL from 'ical.js';
 import {
-  DEMO_PASSWORD, assertAccessible, clickAndLoad, heading, signIn, signOut, useKinlink,
+  addDays, assertAccessible, clickAndLoad, formWith, heading, signInAs, signOut, ukMoment, ukToday, useKinlink,
 } from './kinlink.mjs';
 
 const kinlink = useKinlink();
@@ -32,45 +32,7 @@ const SHARED = 'Browser test: the birth mother\'s name as the original birth ent
 const ORGANISATION = 'Browser Test Adoption Support';
 const PLACE = 'Northshire Family Centre, Room 2'; // the comma is escaped in the calendar file
 
-// ---- dates, as the UK has them (the server works in UK dates and UK wall-clock times) ------
-
-const UK = 'Europe/London';
-
-/** Today's date in the UK, as YYYY-MM-DD. */
-function ukToday() {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: UK, year: 'numeric', month: '2-digit', day: '2-digit' })
-    .format(new Date());
-}
-
-/** `iso` (YYYY-MM-DD) plus `days` days. */
-function addDays(iso, days) {
-  const [y, m, d] = iso.split('-').map(Number);
-  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
-}
-
-/** The moment at which UK clocks show `time` (HH:MM) on `date` (YYYY-MM-DD). */
-function ukMoment(date, time) {
-  const [y, mo, d] = date.split('-').map(Number);
-  const [h, mi] = time.split(':').map(Number);
-  const asIfUtc = Date.UTC(y, mo - 1, d, h, mi);
-  // The UK's offset from UTC (0 or 1 hour) at a moment, read from Intl's time-zone data.
-  const offsetAt = (ms) => {
-    const parts = Object.fromEntries(new Intl.DateTimeFormat('en-GB', {
-      timeZone: UK, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric',
-    }).formatToParts(new Date(ms)).map((p) => [p.type, Number(p.value)]));
-    return Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute) - ms;
-  };
-  // Mid-morning is never in a clock change, so one correction settles it.
-  const moment = asIfUtc - offsetAt(asIfUtc - offsetAt(asIfUtc));
-  return new Date(moment);
-}
-
 // ---- pages -----------------------------------------------------------------------------------
-
-async function start(page, email) {
-  await page.goto('/sign-in');
-  await signIn(page, email, DEMO_PASSWORD);
-}
 
 async function openRecordsRequests(page) {
   await clickAndLoad(page, page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Records requests' }));
@@ -90,11 +52,6 @@ async function openTask(page, label) {
   const row = page.locator('#tasks + table').getByRole('row').filter({ hasText: APPLICANT });
   await clickAndLoad(page, row.getByRole('link', { name: label, exact: true }));
   assert.equal(await heading(page), APPLICANT);
-}
-
-/** The one form on the page whose submit button is `button` (some labels repeat across forms). */
-function formWith(page, button) {
-  return page.locator('form').filter({ has: page.getByRole('button', { name: button, exact: true }) });
 }
 
 /** Takes one step of "What happens next", filling its text box (`label`) when given. */
@@ -117,7 +74,7 @@ test('a records request goes from intake to closure across business support, the
   const today = ukToday();
 
   // 1. Business support records the request.
-  await start(page, SUPPORT);
+  await signInAs(page, SUPPORT);
   await openRecordsRequests(page);
   await clickAndLoad(page, page.getByRole('link', { name: 'Record a new request' }));
   assert.equal(await heading(page), 'Record a request for access to adoption records');
@@ -180,7 +137,7 @@ test('a records request goes from intake to closure across business support, the
   await signOut(page);
 
   // 2. The team manager approves, allocates and authorises access.
-  await start(page, MANAGER);
+  await signInAs(page, MANAGER);
   await openRecordsRequests(page);
   assert.ok((await tasksFor(page)).some((t) => t.includes('Approve or decline the request')),
     'the manager has the approval task for this applicant');
@@ -205,7 +162,7 @@ test('a records request goes from intake to closure across business support, the
   await signOut(page);
 
   // 3. Business support gives archive access.
-  await start(page, SUPPORT);
+  await signInAs(page, SUPPORT);
   await openRecordsRequests(page);
   assert.ok((await tasksFor(page)).some((t) => t.includes('Give the worker archive access')));
   await openTask(page, 'Give the worker archive access');
@@ -216,7 +173,7 @@ test('a records request goes from intake to closure across business support, the
   await signOut(page);
 
   // 4. The social worker.
-  await start(page, WORKER);
+  await signInAs(page, WORKER);
   await openRecordsRequests(page);
   await clickAndLoad(page, page.locator('#requests + table').getByRole('link', { name: APPLICANT, exact: true }));
   assert.equal(new URL(page.url()).pathname, requestPath);
@@ -316,7 +273,7 @@ test('a records request goes from intake to closure across business support, the
   await signOut(page);
 
   // 5. The team manager sees who read the locked record, and that every grant was revoked.
-  await start(page, MANAGER);
+  await signInAs(page, MANAGER);
   await openRecordsRequests(page);
   await clickAndLoad(page, page.locator('#requests + table').getByRole('link', { name: APPLICANT, exact: true }));
   assert.equal(new URL(page.url()).pathname, requestPath);
@@ -338,7 +295,7 @@ test('a records request goes from intake to closure across business support, the
 
   // 6. Business support confirms archive access is closed; the task leaves the inbox. The
   // session's facts are casework, never shown to business support.
-  await start(page, SUPPORT);
+  await signInAs(page, SUPPORT);
   await openRecordsRequests(page);
   assert.ok((await tasksFor(page)).some((t) => t.includes('Close archive access and confirm')));
   await openTask(page, 'Close archive access and confirm');

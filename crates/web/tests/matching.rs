@@ -15,8 +15,8 @@ use kinlink_domain::child::{
 };
 use kinlink_domain::household::{Experience, HouseholdDetails};
 use kinlink_domain::policy::{Action, AuditScope, ChildVisibility, Permit};
-use kinlink_domain::profile::{CivilDate, HouseholdStatus};
-use kinlink_store::{HouseholdImport, Who};
+use kinlink_domain::profile::CivilDate;
+use kinlink_store::Who;
 use support::{App, Browser, Response};
 
 const REGISTER_ADMIN: &str = "register.admin@register.example";
@@ -78,47 +78,13 @@ struct Family<'a> {
 
 async fn approve(app: &App, family: Family<'_>) -> i64 {
     let details = HouseholdDetails {
-        applicants: family.applicants.iter().map(|a| (*a).to_owned()).collect(),
-        approved_on: CivilDate::new(2026, 6, 1),
-        children_min: 1,
-        children_max: 2,
         age_min_years: family.ages.0,
         age_max_years: family.ages.1,
-        gender: None,
-        needs: vec![],
-        contact: Contact {
-            letterbox: true,
-            ..Contact::default()
-        },
-        identity: String::new(),
         heritage: family.heritage,
         experience: family.experience,
-        languages: vec!["English".into()],
-        children_at_home: 0,
-        children_at_home_notes: String::new(),
-        pets: String::new(),
-        youngest_at_home: None,
-        carer_at_home: None,
-        area: "Kent".into(),
-        text: "We are a calm and playful family who love the outdoors.".into(),
-        consent_to_referral: true,
+        ..support::family_details(family.applicants)
     };
-    app.store
-        .import_household(
-            &Permit::for_operator(Action::EditHousehold {
-                agency: app.south.id,
-            }),
-            &Who::operator(),
-            &HouseholdImport {
-                existing: family.existing,
-                details: &details,
-                status: HouseholdStatus::Active,
-                active_since: Some(app.store.now()),
-                worker_id: None,
-            },
-        )
-        .await
-        .unwrap()
+    support::import_family(app, family.existing, &details).await
 }
 
 /// The demo adopters' household, approved: they have not said their heritage or experience.

@@ -697,7 +697,13 @@ pub async fn active_family(app: &App, applicants: &[&str]) -> i64 {
 /// Approves a Southvale family: a new one, or the `existing` household (such as the demo
 /// adopter's) with these applicants.
 pub async fn approved_family(app: &App, existing: Option<i64>, applicants: &[&str]) -> i64 {
-    let details = HouseholdDetails {
+    import_family(app, existing, &family_details(applicants)).await
+}
+
+/// A Southvale family in Kent approved for one or two children up to eight, open to letterbox
+/// contact; heritage and experience not recorded.
+pub fn family_details(applicants: &[&str]) -> HouseholdDetails {
+    HouseholdDetails {
         applicants: applicants.iter().map(|a| (*a).to_owned()).collect(),
         approved_on: CivilDate::new(2026, 6, 1),
         children_min: 1,
@@ -722,7 +728,11 @@ pub async fn approved_family(app: &App, existing: Option<i64>, applicants: &[&st
         area: "Kent".into(),
         text: "We are a calm and playful family who love the outdoors.".into(),
         consent_to_referral: true,
-    };
+    }
+}
+
+/// Stores `details` as an active Southvale family: a new one, or the `existing` household.
+pub async fn import_family(app: &App, existing: Option<i64>, details: &HouseholdDetails) -> i64 {
     app.store
         .import_household(
             &Permit::for_operator(Action::EditHousehold {
@@ -731,7 +741,7 @@ pub async fn approved_family(app: &App, existing: Option<i64>, applicants: &[&st
             &Who::operator(),
             &HouseholdImport {
                 existing,
-                details: &details,
+                details,
                 status: HouseholdStatus::Active,
                 active_since: Some(app.store.now()),
                 worker_id: None,
