@@ -271,6 +271,9 @@ pub struct Booking {
     pub profile_visible: bool,
     /// The viewer may cancel this booking.
     pub may_cancel: bool,
+    /// The viewer may record this family's interest in a child, on the day (a family with a
+    /// place; the organisers, the family's workers or the adopters themselves).
+    pub may_record_interest: bool,
     /// This is the viewer's own family's booking (adopters), or one of their agency's.
     pub theirs: bool,
 }
@@ -658,12 +661,13 @@ impl Store {
             let theirs = own
                 || (actor.role != kinlink_domain::Role::Adopter
                     && actor.agency_id == row.household_agency_id);
+            // Counted before anything is left out, so an adopter sees their true place in line.
+            if state == BookingState::Waiting {
+                waiting += 1;
+            }
             // Adopters see their own booking only; staff see everyone who is coming.
             if actor.role == kinlink_domain::Role::Adopter && !own {
                 continue;
-            }
-            if state == BookingState::Waiting {
-                waiting += 1;
             }
             bookings.push(Booking {
                 id: row.id,
@@ -680,6 +684,15 @@ impl Store {
                     status,
                 ),
                 may_cancel: (manages || family_side) && event.status.is_live(),
+                may_record_interest: state == BookingState::Booked
+                    && allows(
+                        actor,
+                        Action::RecordEventInterest {
+                            organiser: event.organiser_agency_id,
+                            household_agency: row.household_agency_id,
+                            own_household: own,
+                        },
+                    ),
                 theirs,
             });
         }

@@ -82,6 +82,18 @@ async fn open_event(w: &World, households: u32, children: u32) -> i64 {
     id
 }
 
+async fn feature_at(
+    w: &World,
+    by: &User,
+    event: i64,
+    child: i64,
+    support_note: &str,
+) -> Result<i64, StoreError> {
+    w.store
+        .feature_child(&person(by), viewer(by), event, child, support_note)
+        .await
+}
+
 async fn book(
     w: &World,
     by: &User,
@@ -195,24 +207,12 @@ async fn an_event_from_draft_to_a_link_made_on_the_day(db: &TestDb) {
     let (feature, _) = audited(
         store,
         "event.child_featured",
-        store.feature_child(
-            &person(&w.child_worker),
-            viewer(&w.child_worker),
-            id,
-            w.children[0],
-            "",
-        ),
+        feature_at(&w, &w.child_worker, id, w.children[0], ""),
     )
     .await;
     let again = refused(
         store,
-        store.feature_child(
-            &person(&w.child_worker),
-            viewer(&w.child_worker),
-            id,
-            w.children[0],
-            "",
-        ),
+        feature_at(&w, &w.child_worker, id, w.children[0], ""),
     )
     .await;
     assert!(matches!(
@@ -220,15 +220,7 @@ async fn an_event_from_draft_to_a_link_made_on_the_day(db: &TestDb) {
         StoreError::Event(EventRuleBroken::AlreadyFeatured)
     ));
     // Another agency's worker cannot feature Cumbria's child.
-    let other_agency = store
-        .feature_child(
-            &person(&w.family_worker),
-            viewer(&w.family_worker),
-            id,
-            w.children[1],
-            "",
-        )
-        .await;
+    let other_agency = feature_at(&w, &w.family_worker, id, w.children[1], "").await;
     assert!(matches!(other_agency, Err(StoreError::NotFound)));
     let (booked, entry) = audited(
         store,
@@ -382,13 +374,7 @@ async fn an_event_from_draft_to_a_link_made_on_the_day(db: &TestDb) {
     // Nothing more can be added to an event that was held.
     let late = refused(
         store,
-        store.feature_child(
-            &person(&w.child_worker),
-            viewer(&w.child_worker),
-            id,
-            w.children[2],
-            "",
-        ),
+        feature_at(&w, &w.child_worker, id, w.children[2], ""),
     )
     .await;
     assert!(matches!(
@@ -470,6 +456,19 @@ async fn families_racing_for_the_last_places_join_the_waiting_list_in_order(db: 
         waiting.iter().map(|b| b.position).collect::<Vec<_>>(),
         [Some(1), Some(2), Some(3)]
     );
+    // An adopter whose family waits sees their own place in line, not their place among the
+    // bookings they can see.
+    let last = families
+        .iter()
+        .find(|(h, _)| *h == waiting[2].household_id)
+        .unwrap();
+    let theirs = w
+        .store
+        .event(&person(&last.1), looking(&last.1), id)
+        .await
+        .unwrap();
+    assert_eq!(theirs.bookings.len(), 1);
+    assert_eq!(theirs.bookings[0].position, Some(3));
     // The same family cannot book twice.
     let twice = book(&w, &w.family_worker, id, page.bookings[0].household_id).await;
     assert!(matches!(
@@ -699,26 +698,13 @@ async fn featured_profiles_keep_their_visibility_and_child_places_are_limited(db
         ],
     )
     .await;
-    w.store
-        .feature_child(
-            &person(&w.child_worker),
-            viewer(&w.child_worker),
-            id,
-            group,
-            "Ben uses a wheelchair",
-        )
+    feature_at(&w, &w.child_worker, id, group, "Ben uses a wheelchair")
         .await
         .unwrap();
     // The group took all three child places.
     let full = refused(
         &w.store,
-        w.store.feature_child(
-            &person(&w.child_worker),
-            viewer(&w.child_worker),
-            id,
-            w.children[0],
-            "",
-        ),
+        feature_at(&w, &w.child_worker, id, w.children[0], ""),
     )
     .await;
     assert!(
@@ -776,14 +762,7 @@ async fn featured_profiles_keep_their_visibility_and_child_places_are_limited(db
         )
         .await
         .unwrap();
-    w.store
-        .feature_child(
-            &person(&w.child_worker),
-            viewer(&w.child_worker),
-            id,
-            w.children[0],
-            "",
-        )
+    feature_at(&w, &w.child_worker, id, w.children[0], "")
         .await
         .unwrap();
     let edit = kinlink_domain::policy::authorize(
@@ -803,17 +782,7 @@ async fn featured_profiles_keep_their_visibility_and_child_places_are_limited(db
         )
         .await
         .unwrap();
-    let unpublished = refused(
-        &w.store,
-        w.store.feature_child(
-            &person(&w.child_worker),
-            viewer(&w.child_worker),
-            id,
-            draft,
-            "",
-        ),
-    )
-    .await;
+    let unpublished = refused(&w.store, feature_at(&w, &w.child_worker, id, draft, "")).await;
     assert!(matches!(
         unpublished,
         StoreError::Event(EventRuleBroken::ChildNotPublished)
@@ -835,14 +804,7 @@ async fn interest_at_an_event_obeys_the_link_limits(db: &TestDb) {
     let (household, adopter) = family(&w, "robin@example.org").await;
     let id = open_event(&w, 10, 10).await;
     for child in &w.children {
-        w.store
-            .feature_child(
-                &person(&w.child_worker),
-                viewer(&w.child_worker),
-                id,
-                *child,
-                "",
-            )
+        feature_at(&w, &w.child_worker, id, *child, "")
             .await
             .unwrap();
     }

@@ -482,20 +482,22 @@ async fn event_page(
             }
         }
     }
-    let own_family = match s.user.household_id {
-        Some(own)
-            if bookings_open
-                && s.agency.adopters_book_events
-                && !v.bookings.iter().any(|b| b.household_id == own) =>
-        {
-            Some(own)
-        }
-        _ => None,
-    };
+    let own_family = s.user.household_id.filter(|own| {
+        bookings_open
+            && !v.bookings.iter().any(|b| b.household_id == *own)
+            && policy::allows(
+                actor,
+                Action::BookFamilyAtEvent {
+                    household_agency: s.agency.id,
+                    own_household: true,
+                    adopters_may_book: s.agency.adopters_book_events,
+                },
+            )
+    });
     let interest_families: Vec<Choice> = if on_the_day {
         v.bookings
             .iter()
-            .filter(|b| b.state == BookingState::Booked && (v.manages || b.theirs))
+            .filter(|b| b.may_record_interest)
             .map(|b| {
                 Choice::new(
                     b.household_id.to_string(),
