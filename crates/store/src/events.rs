@@ -567,7 +567,8 @@ impl Store {
 
     // ---- seeing events --------------------------------------------------------------------
 
-    /// The events the viewer may see, soonest first: drafts only for those who run them.
+    /// The events the viewer may see (the newest thousand), soonest first: drafts only for those who
+    /// run them.
     pub async fn events(&self, who: &Who, actor: Actor) -> Result<Vec<Event>, StoreError> {
         if let Err(denied) = authorize(actor, Action::ViewEvents) {
             self.record_refusal(who, actor.agency_id, Action::ViewEvents, denied)
@@ -575,10 +576,11 @@ impl Store {
             return Err(StoreError::Forbidden(denied));
         }
         let rows: Vec<EventRow> = with_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "{EVENT_SELECT} ORDER BY e.event_date, e.starts_at, e.id LIMIT 1000")))
+            "{EVENT_SELECT} ORDER BY e.event_date DESC, e.starts_at DESC, e.id DESC LIMIT 1000")))
             .fetch_all(pool).await?);
+        // The newest thousand (so the years never push coming events off), soonest first.
         let mut out = Vec::new();
-        for row in rows {
+        for row in rows.into_iter().rev() {
             let mut event = row.into_event()?;
             if event.status != EventStatus::Draft || manages(actor, event.organiser_agency_id) {
                 if actor.role == kinlink_domain::Role::Adopter {
