@@ -76,9 +76,6 @@ impl Needs {
         self.0
     }
 
-    /// The top bit of every category's 3 bits.
-    pub(crate) const GUARD: u32 = GUARD;
-
     /// How many of these needs are exactly at `limit`'s level for their category (leaving none
     /// recorded aside), and how many of those are at medium or high.
     pub fn at_limit(self, limit: Needs) -> (u32, u32) {

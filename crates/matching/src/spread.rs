@@ -7,7 +7,7 @@
 //! Both are decision support: they show staff where a child's realistic options are.
 
 use crate::compat::{Score, Weights, best_possible_at, score, score_above};
-use crate::facts::{Family, Mask, Needs, Unit};
+use crate::facts::{Family, Mask, Unit};
 use crate::flow::{Graph, b_matching};
 use crate::geography::{AreaId, boundaries_apart};
 use std::cmp::Reverse;
@@ -132,10 +132,7 @@ impl Layout {
             .iter()
             .map(|&i| families[i as usize].clone())
             .collect();
-        let mut gates = Gates::default();
-        for family in &families {
-            gates.push(family, keep(family));
-        }
+        let gates = Gates::of(&families, keep);
         let mut ranges = vec![0..0; areas.len()];
         let mut start = 0;
         for chunk in families.chunk_by(|a, b| a.area == b.area) {
@@ -174,6 +171,7 @@ impl Layout {
         let mut kept: BinaryHeap<(Reverse<Score>, usize, u32)> = BinaryHeap::new();
         let limit = limit.unwrap_or(usize::MAX);
         let mut read = 0;
+        let gate = self.gates.for_unit(unit);
         for &(area, apart) in &self.nearest[unit.home.index()] {
             let full = kept.len() >= limit;
             if full
@@ -187,10 +185,10 @@ impl Layout {
                 continue;
             }
             let range = self.ranges[area.index()].clone();
-            for start in range.clone().step_by(64) {
-                let mut admitting = self.gates.admitting(unit, start, range.end.min(start + 64));
+            for word in range.start / 64..range.end.div_ceil(64) {
+                let mut admitting = gate.admitting(word) & Gates::within(&range, word);
                 while admitting != 0 {
-                    let at = start + admitting.trailing_zeros() as usize;
+                    let at = word * 64 + admitting.trailing_zeros() as usize;
                     admitting &= admitting - 1;
                     let family = &self.families[at];
                     let found = match kept.peek() {
@@ -216,63 +214,174 @@ impl Layout {
     }
 }
 
-/// The families' approvals, field by field: a quick first part of [`crate::compat::check`]
-/// (which the full score repeats), so that families that cannot be a unit's family are passed
-/// over without reading the rest of them. Most pairs fail here; kept as columns of small
-/// numbers, the check runs over many families at once and stays in cache.
-#[derive(Debug, Default)]
+/// The families' approvals as bit sets over their places in the layout: a quick first part of
+/// [`crate::compat::check`] (which the full score repeats), so that families that cannot be a
+/// unit's family are passed over without reading the rest of them. Most pairs fail here. For
+/// each value a unit can bring (its size, its youngest and oldest child's age, its genders, each
+/// need at each level) there is the set of families that approve it; the families that admit
+/// a unit are where its sets all meet, found 64 families to an AND.
+#[derive(Debug)]
 struct Gates {
-    open: Vec<bool>,
-    children_min: Vec<u8>,
-    children_max: Vec<u8>,
-    age_min: Vec<u8>,
-    age_max: Vec<u8>,
-    /// The genders the family is approved for: every one where it has no preference.
-    genders: Vec<u8>,
-    openness: Vec<u32>,
+    /// Words in one set.
+    words: usize,
+    /// The sets, one after another: see the `*_at` functions for where each starts.
+    sets: Vec<u64>,
+    /// Sizes 0 to `sizes - 1` have a set each; larger sizes are approved by no family.
+    sizes: usize,
+    /// Ages 0 to `ages - 1` have a set each (from- and to-age); older is approved by none.
+    ages: usize,
 }
 
+/// The need levels a family's openness can record per category (3 bits each).
+const LEVELS: usize = 8;
+
 impl Gates {
-    fn push(&mut self, family: &Family, keep: bool) {
-        self.open.push(keep && family.active);
-        self.children_min.push(family.children_min);
-        self.children_max.push(family.children_max);
-        self.age_min.push(family.age_min_years);
-        self.age_max.push(family.age_max_years);
-        self.genders.push(family.gender.map_or(u8::MAX, |g| {
-            Mask::of(kinlink_domain::child::Gender::ALL, [&g]).bits()
-        }));
-        self.openness.push(family.openness.packed());
+    fn of(families: &[Family], keep: impl Fn(&Family) -> bool) -> Gates {
+        let words = families.len().div_ceil(64);
+        let sizes = families
+            .iter()
+            .map(|f| usize::from(f.children_max) + 2)
+            .max()
+            .unwrap_or(1);
+        let ages = families
+            .iter()
+            .map(|f| usize::from(f.age_max_years.max(f.age_min_years)) + 2)
+            .max()
+            .unwrap_or(1);
+        let count = 1 + sizes + 2 * ages + GENDER_MASKS + NEED_LANES * LEVELS;
+        let mut gates = Gates {
+            words,
+            sets: vec![0; count * words],
+            sizes,
+            ages,
+        };
+        let mut sets = Vec::new();
+        for (at, family) in families.iter().enumerate() {
+            sets.clear();
+            let mut admit = |set: usize| sets.push(set);
+            if keep(family) && family.active {
+                admit(0);
+            }
+            for size in family.children_min..=family.children_max {
+                admit(gates.size_at(size));
+            }
+            for age in 0..ages as u8 {
+                // A unit whose youngest is this old is not too young for the family; one whose
+                // oldest is this old is not too old.
+                if family.age_min_years <= age {
+                    admit(gates.youngest_at(age));
+                }
+                if age <= family.age_max_years {
+                    admit(gates.oldest_at(age));
+                }
+            }
+            let approved = family.gender.map_or(u8::MAX, |g| {
+                Mask::of(kinlink_domain::child::Gender::ALL, [&g]).bits()
+            });
+            for genders in 0..GENDER_MASKS as u8 {
+                if approved & genders == genders {
+                    admit(gates.genders_at(genders));
+                }
+            }
+            let openness = family.openness.packed();
+            for lane in 0..NEED_LANES {
+                let open_to = ((openness >> (3 * lane)) & 0b111) as usize;
+                for level in 0..=open_to {
+                    admit(gates.need_at(lane, level));
+                }
+            }
+            for &set in &sets {
+                gates.sets[set * words + at / 64] |= 1 << (at % 64);
+            }
+        }
+        gates
     }
 
-    /// Which of the families from `start` (at most 64 of them, to `end`) admit the unit: bit
-    /// `i` for family `start + i`.
-    fn admitting(&self, unit: &Unit, start: usize, end: usize) -> u64 {
-        let (size, youngest, oldest) = (unit.size, unit.youngest_years, unit.oldest_years);
-        let (genders, needs) = (unit.genders.bits(), unit.needs.packed());
-        let columns = self.open[start..end]
-            .iter()
-            .zip(&self.children_min[start..end])
-            .zip(&self.children_max[start..end])
-            .zip(&self.age_min[start..end])
-            .zip(&self.age_max[start..end])
-            .zip(&self.genders[start..end])
-            .zip(&self.openness[start..end]);
-        let mut bits = 0;
-        for (i, ((((((&open, &cmin), &cmax), &amin), &amax), &g), &openness)) in columns.enumerate()
-        {
-            // As `Needs::within`, on the packed levels.
-            let within = ((openness | Needs::GUARD) - needs) & Needs::GUARD == Needs::GUARD;
-            let admits = open
-                & (cmin <= size)
-                & (size <= cmax)
-                & (youngest >= amin)
-                & (oldest <= amax)
-                & (g & genders == genders)
-                & within;
-            bits |= u64::from(admits) << i;
+    fn size_at(&self, size: u8) -> usize {
+        1 + usize::from(size).min(self.sizes - 1)
+    }
+
+    fn youngest_at(&self, age: u8) -> usize {
+        1 + self.sizes + usize::from(age).min(self.ages - 1)
+    }
+
+    fn oldest_at(&self, age: u8) -> usize {
+        1 + self.sizes + self.ages + usize::from(age).min(self.ages - 1)
+    }
+
+    fn genders_at(&self, genders: u8) -> usize {
+        1 + self.sizes + 2 * self.ages + usize::from(genders) % GENDER_MASKS
+    }
+
+    fn need_at(&self, lane: usize, level: usize) -> usize {
+        1 + self.sizes + 2 * self.ages + GENDER_MASKS + lane * LEVELS + level
+    }
+
+    /// The sets a unit must be in, ready to meet word by word.
+    fn for_unit(&self, unit: &Unit) -> UnitGate<'_> {
+        let mut sets = [0usize; 5 + NEED_LANES];
+        sets[..5].copy_from_slice(&[
+            0,
+            self.size_at(unit.size),
+            // Larger ages than the sets hold fall to the last set: every family for the
+            // youngest (none is too young) and none for the oldest (the last age is beyond
+            // every family's).
+            self.youngest_at(unit.youngest_years),
+            self.oldest_at(unit.oldest_years),
+            self.genders_at(unit.genders.bits()),
+        ]);
+        let mut count = 5;
+        let needs = unit.needs.packed();
+        for lane in 0..NEED_LANES {
+            let level = ((needs >> (3 * lane)) & 0b111) as usize;
+            if level > 0 {
+                sets[count] = self.need_at(lane, level);
+                count += 1;
+            }
         }
-        bits
+        UnitGate {
+            gates: self,
+            sets,
+            count,
+        }
+    }
+
+    /// The bits of `word` that are places in `range`.
+    fn within(range: &std::ops::Range<usize>, word: usize) -> u64 {
+        let (first, end) = (word * 64, word * 64 + 64);
+        let low = if range.start > first {
+            u64::MAX << (range.start - first)
+        } else {
+            u64::MAX
+        };
+        let high = if range.end < end {
+            u64::MAX >> (end - range.end)
+        } else {
+            u64::MAX
+        };
+        low & high
+    }
+}
+
+/// Combinations of the genders a unit's children have (three genders).
+const GENDER_MASKS: usize = 8;
+/// Need categories, 3 bits each in [`Needs`]' packing.
+const NEED_LANES: usize = 7;
+
+/// One unit's sets in [`Gates`].
+struct UnitGate<'a> {
+    gates: &'a Gates,
+    sets: [usize; 5 + NEED_LANES],
+    count: usize,
+}
+
+impl UnitGate<'_> {
+    /// Which of the 64 families in `word` admit the unit: bit `i` for place `64 × word + i`.
+    fn admitting(&self, word: usize) -> u64 {
+        let words = self.gates.words;
+        self.sets[..self.count].iter().fold(u64::MAX, |bits, &set| {
+            bits & self.gates.sets[set * words + word]
+        })
     }
 }
 
@@ -407,21 +516,13 @@ pub fn candidate_graph(
     families: usize,
     bonus: impl Fn(usize) -> i64,
 ) -> Graph {
-    let lists = found
-        .iter()
-        .enumerate()
-        .map(|(u, list)| {
-            list.iter()
-                .map(|&(f, s)| (f, pair_weight(s, bonus(u))))
-                .collect()
-        })
-        .collect();
-    graph_of_weights(lists, families)
-}
-
-fn graph_of_weights(lists: Vec<Vec<(usize, i64)>>, targets: usize) -> Graph {
-    // The lists come from `candidates`: each family once, in range, weights positive.
-    Graph::new(targets, lists).unwrap_or_default()
+    let lists = found.iter().enumerate().map(|(u, list)| {
+        let bonus = bonus(u);
+        list.iter().map(move |&(f, s)| (f, pair_weight(s, bonus)))
+    });
+    // The lists come from `candidates`: each family once, in range, weights positive, best
+    // first.
+    Graph::new(families, lists).unwrap_or_default()
 }
 
 fn lists_of(

@@ -309,6 +309,31 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(60))]
+
+    /// Past 64 families the approvals are read a word of 64 at a time, and an area's families
+    /// straddle words: the candidates are still exactly the families that meet the hard
+    /// constraints (and, where only some families may be listed, only those).
+    #[test]
+    fn candidates_are_the_hard_constraints_across_many_families(
+        units in proptest::collection::vec(unit(), 1..4),
+        families in proptest::collection::vec(family(), 65..260),
+        w in weights(),
+    ) {
+        let free = |f: &Family| !f.at_link_limit;
+        let found = candidates(&units, &families, w, None, free);
+        for (u, list) in found.iter().enumerate() {
+            let mut got: Vec<usize> = list.iter().map(|p| p.0).collect();
+            got.sort_unstable();
+            let want: Vec<usize> = (0..families.len())
+                .filter(|&f| free(&families[f]) && !breaks_a_hard_constraint(&units[u], &families[f]))
+                .collect();
+            prop_assert_eq!(got, want);
+        }
+    }
+}
+
 fn leeds() -> AreaId {
     AreaId::of("Leeds").unwrap()
 }
