@@ -764,8 +764,8 @@ impl Solver {
                 self.send_to_outlet(v, amount);
                 continue;
             }
-            // Every place that is cheap to give back, in one pass: a popular family can hold
-            // hundreds in the first rounds, and starting over after each would be quadratic.
+            // Every place that is cheap to give back, in one pass rather than starting over
+            // after each.
             let mut best = drain.unwrap_or(i64::MIN);
             let mut gave = false;
             let mut i = 0;
@@ -780,8 +780,9 @@ impl Solver {
                 }
             }
             if !gave {
-                // A family with a surplus holds more places than it passes on, so it holds one.
-                self.price[v] = best - epsilon;
+                // A family with a surplus holds more places than it passes on, so it holds one
+                // and `best` is a real offer.
+                self.price[v] = best.saturating_sub(epsilon);
             }
         }
     }

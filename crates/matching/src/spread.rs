@@ -310,7 +310,7 @@ impl Gates {
     }
 
     fn genders_at(&self, genders: u8) -> usize {
-        1 + self.sizes + 2 * self.ages + usize::from(genders) % GENDER_MASKS
+        1 + self.sizes + 2 * self.ages + usize::from(genders)
     }
 
     fn need_at(&self, lane: usize, level: usize) -> usize {
@@ -363,10 +363,10 @@ impl Gates {
     }
 }
 
-/// Combinations of the genders a unit's children have (three genders).
-const GENDER_MASKS: usize = 8;
-/// Need categories, 3 bits each in [`Needs`]' packing.
-const NEED_LANES: usize = 7;
+/// Every combination of genders a unit's children can have: a mask below this.
+const GENDER_MASKS: usize = 1 << kinlink_domain::child::Gender::ALL.len();
+/// Need categories, 3 bits each in [`crate::facts::Needs`]' packing.
+const NEED_LANES: usize = kinlink_domain::profile::NeedCategory::ALL.len();
 
 /// One unit's sets in [`Gates`].
 struct UnitGate<'a> {
