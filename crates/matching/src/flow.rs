@@ -113,7 +113,10 @@ impl Graph {
         let mut list = Vec::new();
         // For each family, the last unit seen to list it.
         let mut listed_by = vec![usize::MAX; families];
-        for (unit, pairs) in units.into_iter().enumerate() {
+        let units = units.into_iter();
+        let expected = units.size_hint().0;
+        graph.starts.reserve(expected);
+        for (unit, pairs) in units.enumerate() {
             if families + unit + 2 >= LIMIT {
                 return Err(GraphInvalid::TooLarge);
             }
@@ -141,6 +144,13 @@ impl Graph {
             // Heaviest first (the solver relies on it); lists of candidates come so already.
             if !list.windows(2).all(|pair| pair[0].1 >= pair[1].1) {
                 list.sort_unstable_by_key(|&(family, weight)| (std::cmp::Reverse(weight), family));
+            }
+            if graph.targets.capacity() - graph.targets.len() < list.len() {
+                // Room for the rest at the average so far, rather than doubling as it grows.
+                let average = (graph.targets.len() + list.len()).div_ceil(unit + 1);
+                let more = list.len() + average * expected.saturating_sub(unit + 1);
+                graph.targets.reserve(more);
+                graph.weights.reserve(more);
             }
             for &(family, weight) in &list {
                 graph.targets.push(family as u32);
