@@ -228,7 +228,8 @@ struct Gates {
     sets: Vec<u64>,
     /// Sizes 0 to `sizes - 1` have a set each; larger sizes are approved by no family.
     sizes: usize,
-    /// Ages 0 to `ages - 1` have a set each (from- and to-age); older is approved by none.
+    /// Ages 0 to `ages - 1` have a set each, for a unit's youngest and for its oldest; older
+    /// ages read the last set (see [`Gates::for_unit`]).
     ages: usize,
 }
 
