@@ -15,8 +15,8 @@ use kinlink_domain::child::{
 use kinlink_domain::household::HouseholdDetails;
 use kinlink_domain::policy::{Action, ChildVisibility, Permit};
 use kinlink_domain::profile::{ChildStatus, CivilDate, HouseholdStatus, NeedCategory, NeedLevel};
-use kinlink_store::{ChildImport, Who};
-use support::{App, Browser, Part, Response};
+use kinlink_store::Who;
+use support::{App, Browser, Part, Response, publish_children};
 
 const WORKER: &str = "social.worker@northshire.example";
 const MANAGER: &str = "team.manager@northshire.example";
@@ -332,32 +332,9 @@ fn details(text: &str) -> ProfileDetails {
     }
 }
 
-/// Publishes a Northshire profile straight through the store (as the demo loads its data), now.
-async fn import_published(app: &App, details: &ProfileDetails, children: &[ChildDetails]) -> i64 {
-    let worker = app.user(WORKER).await.id;
-    app.store
-        .import_child_profile(
-            &Permit::for_operator(Action::EditChildProfile {
-                agency: app.north.id,
-            }),
-            &Who::operator(),
-            &ChildImport {
-                details,
-                children,
-                status: ChildStatus::Published,
-                worker_id: worker,
-                published_at: Some(app.store.now()),
-                reviewed_at: None,
-                photos: &[],
-            },
-        )
-        .await
-        .unwrap()
-}
-
 /// A child with no recorded needs, published now.
 async fn simple(app: &App, alias: &str, born: (i32, u8, u8), gender: Gender, text: &str) -> i64 {
-    import_published(app, &details(text), &[child(alias, born, gender, vec![])]).await
+    publish_children(app, &details(text), &[child(alias, born, gender, vec![])]).await
 }
 
 /// The ids of the profiles a search page lists, in order.
@@ -973,7 +950,7 @@ async fn each_role_sees_only_what_the_policy_allows() {
 async fn adopters_see_children_only_when_approved_within_visibility_and_outside_excluded_areas() {
     let app = App::sqlite().await;
     let everyone = simple(&app, "Ava", (2022, 3, 1), Gender::Girl, "Ava loves music.").await;
-    let near = import_published(
+    let near = publish_children(
         &app,
         &ProfileDetails {
             home_area: "Kent".into(),
@@ -983,7 +960,7 @@ async fn adopters_see_children_only_when_approved_within_visibility_and_outside_
         &[child("Ben", (2020, 6, 1), Gender::Boy, vec![])],
     )
     .await;
-    let staff_only = import_published(
+    let staff_only = publish_children(
         &app,
         &ProfileDetails {
             visibility: ChildVisibility::AgenciesOnly,
@@ -1048,7 +1025,7 @@ async fn search_filters_narrow_the_list() {
         "Ava loves music and dancing.",
     )
     .await;
-    let ben = import_published(
+    let ben = publish_children(
         &app,
         &details("Ben loves football and climbing trees."),
         &[child(
@@ -1063,7 +1040,7 @@ async fn search_filters_narrow_the_list() {
         )],
     )
     .await;
-    let cara = import_published(
+    let cara = publish_children(
         &app,
         &details("Cara enjoys music lessons and reading."),
         &[child(

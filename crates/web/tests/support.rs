@@ -668,6 +668,16 @@ pub async fn published_child(app: &App, alias: &str) -> i64 {
 
 /// Publishes `child` with Northshire under `details`, allocated to Northshire's social worker.
 pub async fn publish_child(app: &App, details: &ProfileDetails, child: ChildDetails) -> i64 {
+    publish_children(app, details, &[child]).await
+}
+
+/// Publishes a Northshire profile of these children (a sibling group when more than one)
+/// straight through the store, as the demo loads its data, now.
+pub async fn publish_children(
+    app: &App,
+    details: &ProfileDetails,
+    children: &[ChildDetails],
+) -> i64 {
     let worker = app.user("social.worker@northshire.example").await.id;
     app.store
         .import_child_profile(
@@ -677,7 +687,7 @@ pub async fn publish_child(app: &App, details: &ProfileDetails, child: ChildDeta
             &Who::operator(),
             &ChildImport {
                 details,
-                children: &[child],
+                children,
                 status: ChildStatus::Published,
                 worker_id: worker,
                 published_at: Some(app.store.now()),

@@ -58,6 +58,18 @@ fn looking(user: &User) -> EventViewer<'static> {
     }
 }
 
+/// Cumbria's family finder, who organises the events here, takes event `id` one step on.
+async fn finder_steps(
+    w: &World,
+    id: i64,
+    step: EventStep,
+    reason: &str,
+) -> Result<EventStatus, StoreError> {
+    w.store
+        .change_event_status(&person(&w.finder), w.finder.actor(), id, step, reason)
+        .await
+}
+
 /// An open event organised by Cumbria's family finder.
 async fn open_event(w: &World, households: u32, children: u32) -> i64 {
     let store = &w.store;
@@ -69,16 +81,7 @@ async fn open_event(w: &World, households: u32, children: u32) -> i64 {
         )
         .await
         .unwrap();
-    store
-        .change_event_status(
-            &person(&w.finder),
-            w.finder.actor(),
-            id,
-            EventStep::Open,
-            "",
-        )
-        .await
-        .unwrap();
+    finder_steps(w, id, EventStep::Open, "").await.unwrap();
     id
 }
 
@@ -191,16 +194,7 @@ async fn an_event_from_draft_to_a_link_made_on_the_day(db: &TestDb) {
     let fields: Vec<&str> = problems.iter().map(|p| p.field).collect();
     assert_eq!(fields, ["household_places", "booking_deadline"]);
 
-    store
-        .change_event_status(
-            &person(&w.finder),
-            w.finder.actor(),
-            id,
-            EventStep::Open,
-            "",
-        )
-        .await
-        .unwrap();
+    finder_steps(&w, id, EventStep::Open, "").await.unwrap();
     assert_eq!(seen(&w.family_worker).await, vec![id]);
 
     // The child's worker features a published child; the family's worker books the family.
@@ -325,14 +319,7 @@ async fn an_event_from_draft_to_a_link_made_on_the_day(db: &TestDb) {
     );
 
     // The link follows the normal rules through to a match; the outcomes count it.
-    store
-        .change_event_status(
-            &person(&w.finder),
-            w.finder.actor(),
-            id,
-            EventStep::RecordHeld,
-            "",
-        )
+    finder_steps(&w, id, EventStep::RecordHeld, "")
         .await
         .unwrap();
     for event in [
@@ -623,36 +610,12 @@ async fn bookings_close_at_the_deadline_and_adopters_book_only_where_their_agenc
         matches!(late, StoreError::Event(EventRuleBroken::DeadlinePassed { deadline }) if deadline == day(20))
     );
     // Closed to bookings: also refused; a cancelled event tells everyone booked.
-    w.store
-        .change_event_status(
-            &person(&w.finder),
-            w.finder.actor(),
-            id,
-            EventStep::CloseBookings,
-            "",
-        )
+    finder_steps(&w, id, EventStep::CloseBookings, "")
         .await
         .unwrap();
-    let no_reason = w
-        .store
-        .change_event_status(
-            &person(&w.finder),
-            w.finder.actor(),
-            id,
-            EventStep::Cancel,
-            " ",
-        )
-        .await;
+    let no_reason = finder_steps(&w, id, EventStep::Cancel, " ").await;
     assert!(matches!(no_reason, Err(StoreError::Invalid(p)) if p[0].field == "reason"));
-    let status = w
-        .store
-        .change_event_status(
-            &person(&w.finder),
-            w.finder.actor(),
-            id,
-            EventStep::Cancel,
-            "The venue flooded",
-        )
+    let status = finder_steps(&w, id, EventStep::Cancel, "The venue flooded")
         .await
         .unwrap();
     assert_eq!(status, EventStatus::Cancelled);
@@ -662,16 +625,7 @@ async fn bookings_close_at_the_deadline_and_adopters_book_only_where_their_agenc
             .any(|n| n.text.contains("cancelled: The venue flooded")),
         "{told:?}"
     );
-    let after = w
-        .store
-        .change_event_status(
-            &person(&w.finder),
-            w.finder.actor(),
-            id,
-            EventStep::Open,
-            "",
-        )
-        .await;
+    let after = finder_steps(&w, id, EventStep::Open, "").await;
     assert!(matches!(
         after,
         Err(StoreError::Event(EventRuleBroken::StepNotAllowed { .. }))
@@ -846,16 +800,7 @@ async fn how_to_join_online_is_for_families_with_a_place(db: &TestDb) {
         .create_event(&person(&w.finder), w.finder.actor(), &online)
         .await
         .unwrap();
-    w.store
-        .change_event_status(
-            &person(&w.finder),
-            w.finder.actor(),
-            id,
-            EventStep::Open,
-            "",
-        )
-        .await
-        .unwrap();
+    finder_steps(&w, id, EventStep::Open, "").await.unwrap();
     let link = "https://video.example/join/exchange-day";
     let seen = |u: &User| {
         let store = w.store.clone();
